@@ -1,0 +1,46 @@
+"""Settings of the hub worker, read from the environment.
+
+``WIJKHUB_HUB_APP_ID``
+    Faust application id = consumer group and prefix of the changelog topics
+    (default ``wijkhub-hub``).
+``WIJKHUB_HUB_STORE``
+    ``rocksdb`` (default where rocksdict is installed) or ``memory``.
+``WIJKHUB_HUB_DATA_DIR``
+    Where the worker keeps local table state (default ``.wijkhub/hub``).
+``WIJKHUB_HUB_WEB_PORT``
+    Port of the health and metrics endpoint on 127.0.0.1 (default 6066); ``0`` turns it off.
+``WIJKHUB_HUB_PARTITIONS``
+    Partitions of the topics the hub creates itself (default 4).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["HubSettings"]
+
+
+def _default_store() -> Literal["rocksdb", "memory"]:
+    return "rocksdb" if importlib.util.find_spec("rocksdict") else "memory"
+
+
+class HubSettings(BaseSettings):
+    """How the hub worker runs."""
+
+    model_config = SettingsConfigDict(env_prefix="WIJKHUB_HUB_", extra="ignore")
+
+    app_id: str = Field(default="wijkhub-hub", pattern=r"^[A-Za-z0-9._-]+$")
+    store: Literal["rocksdb", "memory"] = Field(default_factory=_default_store)
+    data_dir: Path = Path(".wijkhub/hub")
+    web_port: int = Field(default=6066, ge=0, le=65535)
+    partitions: int = Field(default=4, ge=1)
+
+    @property
+    def store_url(self) -> str:
+        """The Faust store URL for tables."""
+        return "rocksdb://" if self.store == "rocksdb" else "memory://"

@@ -1,0 +1,37 @@
+"""``wijkhub worker``: run the hub until SIGTERM or Ctrl-C, then shut down cleanly."""
+
+from __future__ import annotations
+
+import faust
+
+from schemas.logging import get_logger
+from schemas.settings import KafkaSettings
+from streams.agents import topic_names
+from streams.app import create_app
+from streams.config import HubSettings
+from streams.topics import ensure_topics
+
+__all__ = ["run_worker"]
+
+log = get_logger(__name__)
+
+
+def run_worker(loglevel: str = "warn") -> int:
+    """Start a Faust worker for the hub in this process; returns its exit code."""
+    kafka, hub = KafkaSettings(), HubSettings()
+    hub.data_dir.mkdir(parents=True, exist_ok=True)
+    ensure_topics(kafka, topic_names(kafka), hub.partitions)
+    app = create_app(kafka, hub)
+    log.info(
+        "worker starting",
+        app_id=hub.app_id,
+        bootstrap=kafka.bootstrap_servers,
+        prefix=kafka.topic_prefix,
+        store=hub.store,
+    )
+    worker = faust.Worker(app, loglevel=loglevel, quiet=True, redirect_stdouts=False)
+    try:
+        worker.execute_from_commandline()
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    return 0
