@@ -53,9 +53,14 @@ classpath() {
     say "fetching Kafka $kafka_version jars from Maven Central into $libs ..." >&2
     local tmp=$libs.tmp.$$
     rm -rf "$tmp"
-    mvn -q -B -Dstyle.color=never -f "$here/pom.xml" dependency:copy-dependencies \
-      -DincludeScope=runtime -DoutputDirectory="$tmp" >&2 \
-      || { rm -rf "$tmp"; die "Maven could not resolve org.apache.kafka:kafka_2.13:$kafka_version (see above); check the network to Maven Central or set KAFKA_HOME."; }
+    mkdir -p "$cache"
+    # A Maven repository of our own inside the cache: an empty cache really is empty.
+    if ! mvn -B -Dmaven.repo.local="$cache/m2" -f "$here/pom.xml" dependency:copy-dependencies \
+        -DincludeScope=runtime -DoutputDirectory="$tmp" > "$cache/mvn.log" 2>&1; then
+      tail -n 40 "$cache/mvn.log" >&2
+      rm -rf "$tmp"
+      die "Maven could not resolve org.apache.kafka:kafka_2.13:$kafka_version (log above, full log in $cache/mvn.log); check the network to Maven Central or set KAFKA_HOME."
+    fi
     rm -rf "$libs"
     mkdir -p "$(dirname "$libs")"
     mv "$tmp" "$libs"
@@ -131,13 +136,13 @@ start() {
     die "something else already answers on $bootstrap; stop it, or choose another port with WIJKHUB_KAFKA_PORT, or use it with KAFKA_BOOTSTRAP_SERVERS=$bootstrap."
   fi
   local cp t0
-  t0=$(date +%s.%N)
   cp=$(classpath)
   write_props
   if [ ! -f "$data_dir/meta.properties" ]; then
     local cluster_id
+    # --cluster-id=ID: a base64 id may start with '-', which would read as an option
     cluster_id=$(python3 -c 'import base64,uuid;print(base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("="))')
-    java -cp "$cp" kafka.tools.StorageTool format --ignore-formatted -t "$cluster_id" -c "$props" \
+    java -cp "$cp" kafka.tools.StorageTool format --ignore-formatted --cluster-id="$cluster_id" -c "$props" \
       > "$log_dir/format.log" 2>&1 || { cat "$log_dir/format.log" >&2; die "formatting KRaft storage in $data_dir failed."; }
   fi
   t0=$(date +%s.%N)
