@@ -1,5 +1,33 @@
-"""wijkhub's partner side: the connector SDK and the partner connectors."""
+"""wijkhub's partner side: the connector SDK and the partner connectors.
 
-from connectors.errors import ConnectorError, PublishError
+Never imports ``streams`` or Faust: a partner installs ``wijkhub[connectors]`` only.
+"""
 
-__all__ = ["ConnectorError", "PublishError"]
+from connectors.config import ConnectorSettings
+from connectors.errors import (
+    ConnectorError,
+    MappingError,
+    PublishError,
+    RowError,
+    StateError,
+)
+from connectors.mapping import MappingSpec, load_mapping
+from connectors.runner import Connector, RunSummary
+from connectors.sealing import Sealer
+from connectors.source import PartnerSource, RecordTarget
+
+__all__ = [
+    "Connector",
+    "ConnectorError",
+    "ConnectorSettings",
+    "MappingError",
+    "MappingSpec",
+    "PartnerSource",
+    "PublishError",
+    "RecordTarget",
+    "RowError",
+    "RunSummary",
+    "Sealer",
+    "StateError",
+    "load_mapping",
+]

@@ -44,9 +44,10 @@ def create_app(kafka: KafkaSettings | None = None, hub: HubSettings | None = Non
         producer_acks=-1,
         processing_guarantee="at_least_once",
         table_cleanup_interval=30.0,
+        broker_commit_interval=hub.commit_interval,
         autodiscover=False,
     )
     from streams.agents import register_all  # agents need the app, the app nothing of them
 
-    register_all(app, kafka)
+    register_all(app, kafka, hub)
     return app

@@ -45,3 +45,6 @@ def register(sub: Any) -> None:
     )
     worker.set_defaults(handler=_worker)
     _register_keys(sub)
+    from streams.inbox.commands import register as register_inbox
+
+    register_inbox(sub)

@@ -11,6 +11,15 @@
     Port of the health and metrics endpoint on 127.0.0.1 (default 6066); ``0`` turns it off.
 ``WIJKHUB_HUB_PARTITIONS``
     Partitions of the topics the hub creates itself (default 4).
+``WIJKHUB_HUB_KEYS_DIR``
+    Directory with ``hub.key`` and ``pseudonym.key`` from ``wijkhub keys init``
+    (default ``.wijkhub/keys``).
+``WIJKHUB_HUB_RULES``
+    A rule file (TOML, see docs/rules.md) instead of the default rules shipped with wijkhub.
+``WIJKHUB_HUB_CE_SOURCE``
+    CloudEvents source of what the hub publishes (NL GOV profile: a ``urn:nld:`` URN).
+``WIJKHUB_HUB_COMMIT_INTERVAL``
+    Seconds between offset commits (default 2.8); lower means less to redo after a crash.
 """
 
 from __future__ import annotations
@@ -39,6 +48,12 @@ class HubSettings(BaseSettings):
     data_dir: Path = Path(".wijkhub/hub")
     web_port: int = Field(default=6066, ge=0, le=65535)
     partitions: int = Field(default=4, ge=1)
+    keys_dir: Path = Path(".wijkhub/keys")
+    rules: Path | None = None
+    ce_source: str = Field(
+        default="urn:nld:oin:00000000000000000000:systeem:wijkhub-hub", pattern=r"^urn:\S+$"
+    )
+    commit_interval: float = Field(default=2.8, gt=0, le=60)
 
     @property
     def store_url(self) -> str:

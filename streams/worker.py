@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import faust
 
+from schemas.catalogue import ensure_topics as ensure_catalogue
 from schemas.logging import get_logger
 from schemas.settings import KafkaSettings
 from streams.agents import topic_names
@@ -20,7 +21,10 @@ def run_worker(loglevel: str = "warn") -> int:
     """Start a Faust worker for the hub in this process; returns its exit code."""
     kafka, hub = KafkaSettings(), HubSettings()
     hub.data_dir.mkdir(parents=True, exist_ok=True)
-    ensure_topics(kafka, topic_names(kafka), hub.partitions)
+    report = ensure_catalogue(kafka)  # every catalogue topic, with its retention and size
+    if report.created:
+        log.info("catalogue topics created", count=len(report.created))
+    ensure_topics(kafka, topic_names(kafka), hub.partitions)  # the heartbeat's own topics
     app = create_app(kafka, hub)
     log.info(
         "worker starting",

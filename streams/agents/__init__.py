@@ -1,20 +1,31 @@
-"""The hub's agents. Each module has a ``register(app, kafka)`` that adds its agents."""
+"""The hub's agents. Each module has a ``register(app, kafka, ...)`` that adds its agents."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from schemas.settings import KafkaSettings
-from streams.agents import heartbeat
+from streams.agents import heartbeat, household, ingress
+from streams.agents._metrics import Metrics, register_batch_log
+from streams.config import HubSettings
+from streams.keys import load_keys
+from streams.rules import load_rules
 
 __all__ = ["register_all", "topic_names"]
 
 
-def register_all(app: Any, kafka: KafkaSettings) -> None:
-    """Register every agent of the hub on ``app``."""
+def register_all(app: Any, kafka: KafkaSettings, hub: HubSettings) -> Metrics:
+    """Register every agent of the hub on ``app``; returns the hub's counters."""
+    metrics = Metrics()
     heartbeat.register(app, kafka)
+    keys = load_keys(hub.keys_dir)
+    book = load_rules(hub.rules)
+    app.wijkhub_ingress = ingress.register(app, kafka, keys, hub.ce_source, metrics)
+    app.wijkhub_household = household.register(app, kafka, book, hub.ce_source, metrics)
+    register_batch_log(app, metrics)
+    return metrics
 
 
 def topic_names(kafka: KafkaSettings) -> list[str]:
-    """Full names of the topics the hub's agents read and write."""
+    """Full names of the hub's own topics outside the catalogue (created by the worker)."""
     return [kafka.topic(heartbeat.TOPIC), kafka.topic(heartbeat.ACK_TOPIC)]

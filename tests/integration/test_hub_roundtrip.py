@@ -17,11 +17,16 @@ import pytest
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
 
 from schemas.settings import KafkaSettings
+from streams.keys import init_keys
 
 pytestmark = pytest.mark.integration
 
 
 def _start_worker(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    keys = log.parent / "keys"
+    if not keys.exists():  # the hub needs its keys to start (streams/keys.py)
+        init_keys(keys)
+    env = {**env, "WIJKHUB_HUB_KEYS_DIR": str(keys)}
     with log.open("ab") as out:
         return subprocess.Popen(
             [sys.executable, "-m", "schemas.cli", "worker"], env=env, stdout=out, stderr=out

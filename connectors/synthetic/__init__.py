@@ -1,0 +1,1 @@
+"""Synthetic partner exports for tests and demos (`wijkhub generate`); invented data only."""

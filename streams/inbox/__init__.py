@@ -1,0 +1,20 @@
+"""The case coordinators' inbox: web pages, JSON API, CLI, proposals sinks and audit trail.
+
+Needs ``pip install wijkhub[inbox]``; never imports Faust.
+"""
+
+from streams.inbox.config import InboxSettings
+from streams.inbox.errors import (
+    AuditUnavailableError,
+    InboxConfigError,
+    InboxError,
+    PublishFailedError,
+)
+
+__all__ = [
+    "AuditUnavailableError",
+    "InboxConfigError",
+    "InboxError",
+    "InboxSettings",
+    "PublishFailedError",
+]

@@ -1,0 +1,23 @@
+"""Errors of the coordinator inbox, its CLI and the proposals sinks."""
+
+from __future__ import annotations
+
+from streams.errors import HubError
+
+__all__ = ["AuditUnavailableError", "InboxConfigError", "InboxError", "PublishFailedError"]
+
+
+class InboxError(HubError):
+    """The inbox could not do what was asked; the message says what to do."""
+
+
+class InboxConfigError(InboxError):
+    """The inbox configuration (settings or coordinators file) is missing or wrong."""
+
+
+class PublishFailedError(InboxError):
+    """Kafka did not acknowledge a decision or audit entry; nothing is shown as done."""
+
+
+class AuditUnavailableError(PublishFailedError):
+    """The audit entry could not be written, so the action it audits was refused."""
