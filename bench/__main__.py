@@ -20,10 +20,15 @@ BENCHES = ("ingest", "replay", "scaleout", "latency", "recovery", "memory")
 
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("--only", default=",".join(BENCHES),
-                        help=f"comma-separated subset of {','.join(BENCHES)}")
-    parser.add_argument("--scale", type=float, default=float(os.environ.get("BENCH_SCALE", "1")),
-                        help="multiply the default sizes (e.g. 0.1 for a quick run)")
+    parser.add_argument(
+        "--only", default=",".join(BENCHES), help=f"comma-separated subset of {','.join(BENCHES)}"
+    )
+    parser.add_argument(
+        "--scale",
+        type=float,
+        default=float(os.environ.get("BENCH_SCALE", "1")),
+        help="multiply the default sizes (e.g. 0.1 for a quick run)",
+    )
     args = parser.parse_args()
     bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
     results: list[Result] = []
@@ -36,7 +41,7 @@ def main() -> int:
         t0 = time.monotonic()
         try:
             got = module.run(bootstrap=bootstrap, scale=args.scale)
-        except Exception:  # noqa: BLE001 - report and go on with the next benchmark
+        except Exception:
             traceback.print_exc()
             failed.append(name)
             continue

@@ -7,7 +7,7 @@ import time
 from collections.abc import Iterable
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
-from kafka import KafkaAdminClient, KafkaProducer
+from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
 from kafka.admin import NewTopic
 
 from schemas.codec import decode
@@ -21,11 +21,17 @@ def create_topic(bootstrap: str, name: str, partitions: int) -> None:
         admin.close()
 
 
-def fill(bootstrap: str, topic: str,
-         messages: Iterable[tuple[bytes, bytes, list[tuple[str, bytes]]]]) -> int:
+def fill(
+    bootstrap: str, topic: str, messages: Iterable[tuple[bytes, bytes, list[tuple[str, bytes]]]]
+) -> int:
     """Publish ``messages`` (key, value, headers) with a throughput-tuned producer."""
-    producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=20,
-                             batch_size=512 * 1024, max_request_size=4 * 1024 * 1024)
+    producer = KafkaProducer(
+        bootstrap_servers=bootstrap,
+        acks="all",
+        linger_ms=20,
+        batch_size=512 * 1024,
+        max_request_size=4 * 1024 * 1024,
+    )
     n = 0
     for key, value, headers in messages:
         producer.send(topic, key=key, value=value, headers=headers)
@@ -36,14 +42,18 @@ def fill(bootstrap: str, topic: str,
 
 
 async def _raw_consume(bootstrap: str, topic: str, expected: int, do_decode: bool) -> float:
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False,
-                                auto_offset_reset="earliest", max_partition_fetch_bytes=4 << 20,
-                                fetch_max_bytes=16 << 20)
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        max_partition_fetch_bytes=4 << 20,
+        fetch_max_bytes=16 << 20,
+    )
     await consumer.start()
     try:
         parts = [TopicPartition(topic, p) for p in (consumer.partitions_for_topic(topic) or ())]
         if not parts:
-            await consumer._client.force_metadata_update()  # noqa: SLF001 - fresh topic
+            await consumer._client.force_metadata_update()
             parts = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
         consumer.assign(parts)
         await consumer.seek_to_beginning(*parts)
@@ -54,34 +64,42 @@ async def _raw_consume(bootstrap: str, topic: str, expected: int, do_decode: boo
             for tp, records in batches.items():
                 for r in records:
                     if do_decode:
-                        decode(r.value, r.headers, topic=tp.topic, partition=tp.partition,
-                               offset=r.offset)
+                        decode(
+                            r.value,
+                            r.headers,
+                            topic=tp.topic,
+                            partition=tp.partition,
+                            offset=r.offset,
+                        )
                 seen += len(records)
         return time.perf_counter() - t0
     finally:
         await consumer.stop()
 
 
-def raw_consume_seconds(bootstrap: str, topic: str, expected: int, *, do_decode: bool = True) -> float:
+def raw_consume_seconds(
+    bootstrap: str, topic: str, expected: int, *, do_decode: bool = True
+) -> float:
     """Seconds a bare aiokafka consumer needs to fetch (and decode) ``expected`` messages."""
     return asyncio.run(_raw_consume(bootstrap, topic, expected, do_decode))
 
 
-def group_lag(bootstrap: str, group: str, topic: str) -> int | None:
-    """Messages of ``topic`` not yet committed by ``group``; ``None`` before its first commit."""
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap)
-    try:
-        committed = admin.list_consumer_group_offsets(group)
+class LagWatcher:
+    """How far a consumer group is behind on a topic (one admin and one consumer, reused)."""
+
+    def __init__(self, bootstrap: str) -> None:
+        self._admin = KafkaAdminClient(bootstrap_servers=bootstrap)
+        self._consumer = KafkaConsumer(bootstrap_servers=bootstrap)
+
+    def lag(self, group: str, topic: str) -> int | None:
+        """Messages not yet committed by ``group``; ``None`` before its first commit."""
+        committed = self._admin.list_group_offsets(group).get(group, {})
         parts = [tp for tp in committed if tp.topic == topic]
         if not parts:
             return None
-        from kafka import KafkaConsumer
-
-        consumer = KafkaConsumer(bootstrap_servers=bootstrap)
-        try:
-            ends = consumer.end_offsets(parts)
-        finally:
-            consumer.close()
+        ends = self._consumer.end_offsets(parts)
         return sum(ends[tp] - committed[tp].offset for tp in parts)
-    finally:
-        admin.close()
+
+    def close(self) -> None:
+        self._admin.close()
+        self._consumer.close()

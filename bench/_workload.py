@@ -45,16 +45,22 @@ def _payload(j: int, since: date) -> tuple[str, object]:
     kind = j % 3
     status = SignalStatus.OPENED if j < 3 else SignalStatus.OBSERVED
     if kind == 0:
-        return "corporatie", RentArrears(status=status, since=since,
-                                         arrears_band=ArrearsBand.TWO_MONTHS,
-                                         eviction_risk=j % 7 == 0)
+        return "corporatie", RentArrears(
+            status=status,
+            since=since,
+            arrears_band=ArrearsBand.TWO_MONTHS,
+            eviction_risk=j % 7 == 0,
+        )
     if kind == 1:
-        return "school", SchoolAbsence(status=status, since=since,
-                                       kind=AbsenceKind.UNAUTHORISED_16H_4W, pupil_ref="p1")
+        return "school", SchoolAbsence(
+            status=status, since=since, kind=AbsenceKind.UNAUTHORISED_16H_4W, pupil_ref="p1"
+        )
     return "gemeente", WorkChange(status=status, since=since, kind=WorkSignalKind.BENEFIT_STARTED)
 
 
-def events(n_events: int, n_households: int) -> Iterator[tuple[bytes, bytes, list[tuple[str, bytes]]]]:
+def events(
+    n_events: int, n_households: int
+) -> Iterator[tuple[bytes, bytes, list[tuple[str, bytes]]]]:
     """``(key, value, headers)`` of ``n_events`` household events over ``n_households``."""
     per = max(2, n_events // n_households)
     made = 0
@@ -63,9 +69,14 @@ def events(n_events: int, n_households: int) -> Iterator[tuple[bytes, bytes, lis
         key = ref.encode()
         start = _T0 + timedelta(minutes=i % 1440)
         consent = Consent(
-            status=ConsentStatus.GIVEN, purposes=tuple(ConsentPurpose), domains=tuple(Domain),
-            valid_from=date(2026, 1, 1), valid_until=None, notice_version="2026-01",
-            collection_method=CollectionMethod.WRITTEN, recorded_by=ActorRole.INTAKE_OFFICER,
+            status=ConsentStatus.GIVEN,
+            purposes=tuple(ConsentPurpose),
+            domains=tuple(Domain),
+            valid_from=date(2026, 1, 1),
+            valid_until=None,
+            notice_version="2026-01",
+            collection_method=CollectionMethod.WRITTEN,
+            recorded_by=ActorRole.INTAKE_OFFICER,
             intake_ref=f"INT-{i:07d}",
         )
         items: list[tuple[str, object]] = [("gemeente", consent)]
@@ -74,8 +85,12 @@ def events(n_events: int, n_households: int) -> Iterator[tuple[bytes, bytes, lis
             if made >= n_events:
                 return
             event = HouseholdEvent(
-                event_id=uuid.uuid5(_NS, f"{i}:{j}"), occurred_at=start + timedelta(days=j, hours=1),
-                source=source, hh_ref=ref, buurt_code=f"BU0363{i % 100:04d}", payload=payload,
+                event_id=uuid.uuid5(_NS, f"{i}:{j}"),
+                occurred_at=start + timedelta(days=j, hours=1),
+                source=source,
+                hh_ref=ref,
+                buurt_code=f"BU0363{i % 100:04d}",
+                payload=payload,
             )
             value, headers = encode(event, source=SOURCE, time=event.occurred_at)
             made += 1

@@ -1,6 +1,7 @@
 """Connector throughput against a raw kafka-python producer, in the same run, as a ratio.
 
-    KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:9092 python bench/bench_ingest.py [--households 100000]
+    KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:9092 python -m bench.bench_ingest [--households 100000]
+    python -m bench --only ingest            # as part of ``make bench``
 
 1. generates a synthetic corporation export (``wijkhub generate``);
 2. runs the corporation connector on it, in process: read, map, validate, seal, encode,
@@ -16,28 +17,43 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import tempfile
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
-from kafka import KafkaProducer
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+
+from connectors.config import ConnectorSettings
+from connectors.corporation import CorporationConnector
+from connectors.publisher import producer_config
+from connectors.synthetic.generate import generate
+from schemas.catalogue import ensure_topics, topic_spec
+from schemas.settings import KafkaSettings
+from streams.keys import init_keys
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests" / "integration"))
-
-from test_connectors import consume  # noqa: E402
-
-from connectors.config import ConnectorSettings  # noqa: E402
-from connectors.corporation import CorporationConnector  # noqa: E402
-from connectors.publisher import producer_config  # noqa: E402
-from connectors.synthetic.generate import generate  # noqa: E402
-from schemas.catalogue import ensure_topics, topic_spec  # noqa: E402
-from schemas.settings import KafkaSettings  # noqa: E402
-from streams.keys import init_keys  # noqa: E402
-
 TOPIC = "ingest.wonen.v1"
+HOUSEHOLDS = 100_000
+
+
+def _read_back(settings: KafkaSettings) -> list[tuple[bytes, bytes, list[tuple[str, bytes]]]]:
+    """Every message the connector published: key, value and headers, ready to re-send."""
+    consumer = KafkaConsumer(**settings.kafka_python_config(), enable_auto_commit=False)
+    topic = settings.topic(TOPIC)
+    parts = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic)]
+    consumer.assign(parts)
+    consumer.seek_to_beginning(*parts)
+    ends = consumer.end_offsets(parts)
+    out = []
+    while any(consumer.position(tp) < ends[tp] for tp in parts):
+        for batch in consumer.poll(timeout_ms=2000).values():
+            out.extend((r.key, r.value, list(r.headers)) for r in batch)
+    consumer.close()
+    return out
 
 
 def _settings(tag: str) -> KafkaSettings:
@@ -46,15 +62,11 @@ def _settings(tag: str) -> KafkaSettings:
     return settings
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--households", type=int, default=100_000)
-    parser.add_argument("--seed", type=int, default=1)
-    args = parser.parse_args()
-
+def measure(*, households: int, seed: int = 1) -> dict[str, float]:
+    """Run both sides once; the figures as a dict."""
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        generate(work / "gen", households=args.households, seed=args.seed, months=1)
+        generate(work / "gen", households=households, seed=seed, months=1)
         init_keys(work / "keys")
         export = next((work / "gen").glob("corporatie_*.csv"))
 
@@ -69,40 +81,71 @@ def main() -> int:
         connector_seconds = time.perf_counter() - started
         rows = summary.published
 
-        messages = [(r.key, r.value, r.headers) for r in consume(conn_settings, TOPIC)]
+        messages = _read_back(conn_settings)
         assert len(messages) == rows, (len(messages), rows)
         raw_settings = _settings("raw")
         producer = KafkaProducer(**producer_config(raw_settings))
         producer.partitions_for(raw_settings.topic(TOPIC))  # connect before timing
         started = time.perf_counter()
         futures = [
-            producer.send(raw_settings.topic(TOPIC), key=k, value=v, headers=list(h))
+            producer.send(raw_settings.topic(TOPIC), key=k, value=v, headers=h)
             for k, v, h in messages
         ]
         producer.flush()
         raw_seconds = time.perf_counter() - started
         assert all(f.succeeded() for f in futures)
         producer.close()
-
-    result = {
-        "households": args.households,
+    return {
+        "households": households,
         "rows_published": rows,
         "rows_rejected": summary.rejected,
-        "connector_rows_per_s": round(rows / connector_seconds),
-        "raw_producer_msgs_per_s": round(len(messages) / raw_seconds),
-        "ratio": round((rows / connector_seconds) / (len(messages) / raw_seconds), 3),
-        "connector_seconds": round(connector_seconds, 3),
-        "raw_seconds": round(raw_seconds, 3),
+        "connector_rows_per_s": rows / connector_seconds,
+        "raw_producer_msgs_per_s": len(messages) / raw_seconds,
+        "ratio": (rows / connector_seconds) / (len(messages) / raw_seconds),
+        "connector_seconds": connector_seconds,
+        "raw_seconds": raw_seconds,
     }
+
+
+def run(*, bootstrap: str, scale: float) -> list[Any]:
+    """Entry point of ``python -m bench``: one Result, the connector against the raw producer."""
+    from bench._report import Result
+
+    os.environ["KAFKA_BOOTSTRAP_SERVERS"] = bootstrap
+    got = measure(households=max(1000, int(HOUSEHOLDS * scale)))
     print(
-        f"connector: {result['connector_rows_per_s']} rows/s ({rows} rows in "
-        f"{connector_seconds:.2f}s, end to end incl. read, validate, seal, encode, confirm, "
-        f"checkpoint)\nraw kafka-python producer, same pre-encoded messages: "
-        f"{result['raw_producer_msgs_per_s']} msgs/s\nratio connector/raw: {result['ratio']}"
+        f"   connector {got['connector_rows_per_s']:,.0f} rows/s, raw producer "
+        f"{got['raw_producer_msgs_per_s']:,.0f} msgs/s, ratio {got['ratio']:.2f}",
+        flush=True,
+    )
+    return [
+        Result(
+            "ingest",
+            "connector rows/s (end to end)",
+            got["connector_rows_per_s"],
+            "rows/s",
+            got["raw_producer_msgs_per_s"],
+            "raw kafka-python producer, pre-encoded",
+            details={k: got[k] for k in ("households", "rows_published", "rows_rejected")},
+        )
+    ]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--households", type=int, default=HOUSEHOLDS)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    got = measure(households=args.households, seed=args.seed)
+    print(
+        f"connector: {got['connector_rows_per_s']:.0f} rows/s ({got['rows_published']} rows in "
+        f"{got['connector_seconds']:.2f}s, end to end incl. read, validate, seal, encode, "
+        f"confirm, checkpoint)\nraw kafka-python producer, same pre-encoded messages: "
+        f"{got['raw_producer_msgs_per_s']:.0f} msgs/s\nratio connector/raw: {got['ratio']:.3f}"
     )
     out = ROOT / "bench" / "results"
     out.mkdir(parents=True, exist_ok=True)
-    (out / "bench_ingest.json").write_text(json.dumps(result, indent=2) + "\n")
+    (out / "bench_ingest.json").write_text(json.dumps(got, indent=2) + "\n")
     return 0
 
 

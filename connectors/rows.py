@@ -42,6 +42,10 @@ class MappedRow:
     digest: str
     occurred_at: datetime | None
     canonical_id: bytes = field(repr=False)
+    subject_key: str = ""
+    """Keyed hash of the household identifier: the Kafka key, so that one household's events
+    of this source stay in one partition, in order. Partner-local (the row-key secret), so
+    it links nothing across partners."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +95,10 @@ class RowMapper:
         """A stable opaque reference for a partner-internal id (keyed, not reversible)."""
         mac = hmac.new(self._secret, b"opaque\x1f" + text.encode(), hashlib.sha256)
         return "r" + mac.hexdigest()[:31]
+
+    def subject_key(self, ident: bytes) -> str:
+        """The partner-local Kafka key of a household (keyed, not reversible)."""
+        return hmac.new(self._secret, b"subject\x1f" + ident, hashlib.sha256).hexdigest()[:32]
 
     def _identity(self, row: Mapping[str, str]) -> bytes:
         ident = self._spec.identity
@@ -145,4 +153,6 @@ class RowMapper:
         except RowError as exc:
             return Reject(raw.line, exc.field, exc.reason)
         digest = hashlib.sha256(json.dumps(facts, sort_keys=True).encode()).hexdigest()[:32]
-        return MappedRow(raw.line, row_key, facts, digest, occurred_at, ident)
+        return MappedRow(
+            raw.line, row_key, facts, digest, occurred_at, ident, self.subject_key(ident)
+        )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -21,6 +22,7 @@ from uuid import UUID
 from connectors._crashpoints import crash_point
 from connectors.config import ConnectorSettings
 from connectors.convert import parse_date
+from connectors.errors import StateError
 from connectors.progress import Progress
 from connectors.publisher import Publisher
 from connectors.readback import end_offsets, published_ids
@@ -31,7 +33,6 @@ from connectors.snapshot import Change, Plan, next_rows, plan_delta, plan_snapsh
 from connectors.source import PartnerSource
 from connectors.state import InFlight, State, StateStore, load_secret
 from schemas.codec import encode
-from schemas.errors import WijkhubError
 from schemas.logging import get_logger
 from schemas.settings import KafkaSettings
 
@@ -140,8 +141,27 @@ class Connector:
         progress: bool = True,
     ) -> RunSummary:
         """Run one export; returns the summary (raises a WijkhubError on failure)."""
+        with self.store.lock():
+            return self._run(
+                path, dry_run=dry_run, as_of=as_of, rejects_path=rejects_path, progress=progress
+            )
+
+    def _run(
+        self,
+        path: Path,
+        *,
+        dry_run: bool,
+        as_of: date | None,
+        rejects_path: Path | None,
+        progress: bool,
+    ) -> RunSummary:
         as_of, mapped, rejects = self._read(path, as_of)
         state = self.store.load()
+        if self.spec.source.kind == "snapshot" and state.as_of and as_of.isoformat() < state.as_of:
+            raise StateError(
+                f"{path}: this snapshot is as of {as_of}, older than the last one published "
+                f"({state.as_of}); comparing would resolve rows wrongly. Run the newest export."
+            )
         plan = self._plan(state, mapped, as_of)
         summary = RunSummary(
             read=len(mapped) + len(rejects),
@@ -158,7 +178,7 @@ class Connector:
             summary.published = len(plan.changes)
             summary.changes = _count(plan.changes)
         elif plan.changes or state.in_flight is not None:
-            self._publish(state, plan, as_of, summary, progress=progress)
+            self._publish(path, state, plan, as_of, summary, progress=progress)
         log.info(
             "connector run",
             partner=self.spec.source.partner_id,
@@ -175,20 +195,34 @@ class Connector:
         return summary
 
     def _publish(
-        self, state: State, plan: Plan, as_of: date, summary: RunSummary, *, progress: bool
+        self,
+        path: Path,
+        state: State,
+        plan: Plan,
+        as_of: date,
+        summary: RunSummary,
+        *,
+        progress: bool,
     ) -> None:
         topic = self.kafka.topic(self.source.target.topic)
         sealer = Sealer.from_file(self.settings.hub_public_key)  # fail before any state change
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
         already: set[str] = set()
         if state.in_flight is None:
-            state.in_flight = InFlight(topic, end_offsets(self.kafka, topic))
+            state.in_flight = InFlight(topic, end_offsets(self.kafka, topic), digest)
             self.store.save(state)  # before the first message: a crash now is recoverable
             crash_point("in-flight")
         else:
             if state.in_flight.topic != topic:
-                raise WijkhubError(
+                raise StateError(
                     f"{self.store.path}: an unfinished run published to {state.in_flight.topic}, "
                     f"this run would publish to {topic}; finish it with the same topic prefix"
+                )
+            if state.in_flight.export_sha256 not in ("", digest):
+                raise StateError(
+                    f"{self.store.path}: a run of another export was interrupted; run that "
+                    f"export again first (sha256 {state.in_flight.export_sha256[:16]}...), so "
+                    "what it published is completed and checkpointed"
                 )
             already = published_ids(
                 self.kafka, topic, state.in_flight.start_offsets, self.spec.source.ce_source
@@ -209,7 +243,7 @@ class Connector:
                     continue
                 record = self._record(change, subject, occurred)
                 encoded = encode(record, source=self.spec.source.ce_source)
-                publisher.send(str(change.event_id).encode(), encoded.value, encoded.headers)
+                publisher.send(change.kafka_key, encoded.value, encoded.headers)
                 crash_point("queued")
                 if n % self.settings.confirm_every == 0:
                     publisher.confirm()
@@ -253,7 +287,7 @@ def _subjects(changes: list[Change], sealer: Sealer) -> Iterator[bytes]:
         elif change.sealed is not None:
             yield base64.b64decode(change.sealed)
         else:
-            raise WijkhubError("a resolved row has no sealed subject in the state; damaged state")
+            raise StateError("a resolved row has no sealed subject in the state; damaged state")
 
 
 def _count(changes: list[Change]) -> dict[str, int]:

@@ -54,6 +54,13 @@ class Change:
     canonical_id: bytes | None = field(default=None, repr=False)
     sealed: str | None = None
     occurred_at: datetime | None = None
+    subject_key: str = ""
+    """The Kafka key: the household's partner-local keyed hash (see ``MappedRow``)."""
+
+    @property
+    def kafka_key(self) -> bytes:
+        """Key of the message: per household, so its events keep their order."""
+        return (self.subject_key or self.row_key).encode()
 
 
 @dataclass(slots=True)
@@ -105,13 +112,29 @@ def plan_snapshot(
             continue
         eid = change(kind, row.row_key, row.digest)
         plan.changes.append(
-            Change(kind, eid, row.row_key, row.facts, row.digest, canonical_id=row.canonical_id)
+            Change(
+                kind,
+                eid,
+                row.row_key,
+                row.facts,
+                row.digest,
+                canonical_id=row.canonical_id,
+                subject_key=row.subject_key,
+            )
         )
     for row_key in sorted(set(state.rows) - present):
         before = state.rows[row_key]
         eid = change("resolved", row_key, before.digest)
         plan.changes.append(
-            Change("resolved", eid, row_key, before.facts, before.digest, sealed=before.sealed)
+            Change(
+                "resolved",
+                eid,
+                row_key,
+                before.facts,
+                before.digest,
+                sealed=before.sealed,
+                subject_key=before.subject_key,
+            )
         )
     return plan
 
@@ -134,6 +157,7 @@ def plan_delta(rows: Iterable[MappedRow], state: State, *, source: str) -> Plan:
                 row.digest,
                 canonical_id=row.canonical_id,
                 occurred_at=row.occurred_at,
+                subject_key=row.subject_key,
             )
         )
     return plan
@@ -148,5 +172,7 @@ def next_rows(
         if ch.kind == "resolved":
             rows.pop(ch.row_key, None)
         elif ch.kind != "delta":
-            rows[ch.row_key] = RowState(ch.digest, sealed[ch.event_id], ch.facts, as_of.isoformat())
+            rows[ch.row_key] = RowState(
+                ch.digest, sealed[ch.event_id], ch.facts, as_of.isoformat(), ch.subject_key
+            )
     return rows

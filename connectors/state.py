@@ -12,10 +12,13 @@ partner. Losing it makes every row look new once (all opened again, with new row
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import os
 import re
 import secrets
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,6 +39,7 @@ class RowState:
     sealed: str
     facts: dict[str, Any]
     last_sent: str
+    subject_key: str = ""
 
 
 @dataclass(slots=True)
@@ -44,6 +48,7 @@ class InFlight:
 
     topic: str
     start_offsets: dict[str, int]
+    export_sha256: str = ""
 
 
 @dataclass(slots=True)
@@ -69,12 +74,19 @@ class State:
                     "sealed": r.sealed,
                     "facts": r.facts,
                     "last_sent": r.last_sent,
+                    "subject_key": r.subject_key,
                 }
                 for k, r in self.rows.items()
             },
             "ledger": self.ledger,
             "in_flight": (
-                {"topic": flight.topic, "start_offsets": flight.start_offsets} if flight else None
+                {
+                    "topic": flight.topic,
+                    "start_offsets": flight.start_offsets,
+                    "export_sha256": flight.export_sha256,
+                }
+                if flight
+                else None
             ),
         }
 
@@ -134,6 +146,25 @@ class StateStore:
         slug = re.sub(r"[^A-Za-z0-9._-]", "_", f"{partner_id}.{record}")
         self.directory = directory
         self.path = directory / f"{slug}.state.json"
+
+    @contextlib.contextmanager
+    def lock(self) -> Iterator[None]:
+        """Hold the source's lock for a run: two runs of one source never interleave.
+
+        An advisory ``flock``; the kernel releases it when the process dies (even SIGKILL).
+        """
+        self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(self.path.with_suffix(".lock"), os.O_WRONLY | os.O_CREAT, 0o600)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise StateError(
+                    f"{self.path}: another run of this source is in progress; wait for it"
+                ) from None
+            yield
+        finally:
+            os.close(fd)
 
     def load(self) -> State:
         """The stored state, or an empty one for a source never run before."""

@@ -101,9 +101,11 @@ def feedback_topic(partner: Partner | str) -> str:
 def _ingest(domain: str, record: type[ContractModel], writer: Role, what: str) -> TopicSpec:
     return TopicSpec(
         name=f"ingest.{domain}.v1",
-        description=f"{what}, published by the partner's connector. Key: event_id. Holds only "
-        "sealed identifiers; read by the hub's ingress alone.",
-        key="event_id",
+        description=f"{what}, published by the partner's connector. Key: the partner's own "
+        "keyed hash of the household (subject_key), so one household's events of a partner "
+        "stay in order on one partition; it links nothing across partners. Holds only sealed "
+        "identifiers; read by the hub's ingress alone.",
+        key="subject_key",
         records=(record,),
         writers=frozenset({writer}),
         readers=frozenset({Role.HUB}),

@@ -12,9 +12,9 @@ topic, partition and offset the caller gave, so the caller can dead-letter the m
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from io import BytesIO
-from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from fastavro import schemaless_reader, schemaless_writer
@@ -78,7 +78,13 @@ def encode(record: ContractModel, *, source: str, time: datetime | None = None) 
             datum[name] = (f"nl.wijkhub.{member.avro_name}", datum[name])
     buf = BytesIO()
     buf.write(current.prefix)
-    schemaless_writer(buf, current.parsed, datum)
+    try:
+        schemaless_writer(buf, current.parsed, datum)
+    except (ValueError, TypeError, KeyError, AttributeError, OverflowError) as exc:
+        raise EncodeError(
+            f"{entry.spec.name} does not fit its schema v{current.version} ({type(exc).__name__}); "
+            "build records through the model (not model_construct) so they are validated"
+        ) from exc
     headers = make_headers(
         ce_id=str(getattr(record, entry.spec.id_field)),
         source=source.encode("utf-8"),
@@ -96,10 +102,13 @@ def decode(
     topic: str | None = None,
     partition: int | None = None,
     offset: int | None = None,
+    expected: type[ContractModel] | tuple[type[ContractModel], ...] | None = None,
 ) -> Any:
     """Decode a Kafka message value (and check its headers, when given) into its model.
 
-    Raises :class:`DecodeError` for anything that is not a valid wijkhub event.
+    ``expected`` names the record type(s) the topic may hold (``topic_spec(name).records``);
+    another record is refused. Raises :class:`DecodeError` for anything that is not a valid
+    wijkhub event.
     """
 
     def fail(reason: str) -> DecodeError:
@@ -120,6 +129,13 @@ def decode(
             "in schemas/avro (a newer wijkhub release, or not a wijkhub event)"
         )
     entry, writer = found
+    if expected is not None and not issubclass(entry.spec.model, expected):
+        names = (
+            expected.__name__
+            if isinstance(expected, type)
+            else "/".join(e.__name__ for e in expected)
+        )
+        raise fail(f"a {entry.spec.name} does not belong here; this topic holds {names}")
     record = _read(value, entry, writer, fail)
     if headers is not None:
         _check_headers(headers, entry, writer, record, fail)

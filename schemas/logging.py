@@ -61,6 +61,20 @@ def scrub(
     return event_dict
 
 
+class _CurrentStderr:
+    """Writes to whatever ``sys.stderr`` is now (pytest's capture, a redirect), not at setup."""
+
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
+
+
+def _stderr_logger(*_args: Any) -> structlog.PrintLogger:
+    return structlog.PrintLogger(file=_CurrentStderr())  # type: ignore[arg-type]
+
+
 def configure_logging(settings: LogSettings | None = None, *, force: bool = False) -> None:
     """Configure structlog (and stdlib logging) once; later calls do nothing unless forced."""
     global _configured  # noqa: PLW0603 - configured once per process, by design
@@ -86,7 +100,7 @@ def configure_logging(settings: LogSettings | None = None, *, force: bool = Fals
     structlog.configure(
         processors=[*shared, renderer],
         wrapper_class=structlog.make_filtering_bound_logger(level),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        logger_factory=_stderr_logger,
         cache_logger_on_first_use=False,
     )
     logging.basicConfig(level=max(level, logging.WARNING), stream=sys.stderr, force=True)

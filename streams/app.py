@@ -45,6 +45,8 @@ def create_app(kafka: KafkaSettings | None = None, hub: HubSettings | None = Non
         processing_guarantee="at_least_once",
         table_cleanup_interval=30.0,
         broker_commit_interval=hub.commit_interval,
+        broker_session_timeout=hub.session_timeout,
+        broker_heartbeat_interval=min(3.0, hub.session_timeout / 3),
         autodiscover=False,
     )
     from streams.agents import register_all  # agents need the app, the app nothing of them

@@ -20,6 +20,9 @@
     CloudEvents source of what the hub publishes (NL GOV profile: a ``urn:nld:`` URN).
 ``WIJKHUB_HUB_COMMIT_INTERVAL``
     Seconds between offset commits (default 2.8); lower means less to redo after a crash.
+``WIJKHUB_HUB_SESSION_TIMEOUT``
+    Seconds before the broker gives a silent worker's partitions to another (default 60). A
+    worker that was killed blocks its partitions this long; lower it to fail over faster.
 """
 
 from __future__ import annotations
@@ -54,6 +57,7 @@ class HubSettings(BaseSettings):
         default="urn:nld:oin:00000000000000000000:systeem:wijkhub-hub", pattern=r"^urn:\S+$"
     )
     commit_interval: float = Field(default=2.8, gt=0, le=60)
+    session_timeout: float = Field(default=60.0, ge=6, le=300)
 
     @property
     def store_url(self) -> str:

@@ -1,18 +1,21 @@
 """The wijkhub demo, end to end on the broker that ``make demo`` provides.
 
-1. generates synthetic exports (``wijkhub generate``) and the hub's keys;
+1. generates synthetic exports (``wijkhub generate``) and the hub's keys (``wijkhub keys init``);
 2. starts the hub (``wijkhub worker``);
-3. runs the three connectors month by month (consent first), letting the hub catch up
-   between exports so the run is the same every time;
-4. prints the proposals on ``proposals.v1`` as a table, stops the worker, cleans up.
+3. runs the three connectors month by month, consent first, and after each export waits until
+   the hub's consumer group has committed everything (lag 0, stage by stage: see
+   ``streams/lag.py``) so every run gives the same proposals;
+4. prints the proposals on ``proposals.v1`` as a table, stops the worker, deletes the run's
+   topics and consumer group (``WIJKHUB_DEMO_KEEP=1`` keeps them), removes its temp dir.
 
-Every process it starts, it stops — also on failure or Ctrl-C.
+Every process it starts, it stops — also on failure, Ctrl-C or SIGTERM.
+``WIJKHUB_DEMO_HOUSEHOLDS`` (default 1000) and ``WIJKHUB_DEMO_MONTHS`` (3) size the run.
 """
 
 from __future__ import annotations
 
-import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -21,22 +24,27 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
+from types import FrameType
+from typing import Any
 
 from kafka import KafkaConsumer, TopicPartition
+from kafka.admin import KafkaAdminClient
 
 from schemas.codec import decode
 from schemas.models import JointActionProposal, ProposalRetraction
 from schemas.settings import KafkaSettings
+from streams.lag import wait_caught_up
 
 HOUSEHOLDS = int(os.environ.get("WIJKHUB_DEMO_HOUSEHOLDS", "1000"))
+MONTHS = int(os.environ.get("WIJKHUB_DEMO_MONTHS", "3"))
+KEEP = os.environ.get("WIJKHUB_DEMO_KEEP", "") == "1"
 ORDER = (  # consent first: a signal is only kept for a household that consented
-    ("gemeente", "gemeente_toestemming", "toestemming.toml"),
-    ("gemeente", "gemeente_werk", "werk.toml"),
-    ("corporation", "corporatie_huurachterstand", "huurachterstand.toml"),
-    ("school", "school_verzuim", "verzuim.toml"),
+    ("gemeente", "gemeente_toestemming", "toestemming.toml", "csv"),
+    ("gemeente", "gemeente_werk", "werk.toml", "jsonl"),
+    ("corporation", "corporatie_huurachterstand", "huurachterstand.toml", "csv"),
+    ("school", "school_verzuim", "verzuim.toml", "csv"),
 )
-WATCHED = ("ingest.consent.v1", "ingest.werk.v1", "ingest.wonen.v1", "ingest.school.v1",
-           "household-events.v1")  # fmt: skip
+PRIORITY = {"urgent": 0, "high": 1, "normal": 2, "low": 3}
 CHILDREN: list[subprocess.Popen[bytes]] = []
 
 
@@ -44,132 +52,170 @@ def step(text: str) -> None:
     print(f"\n== {text}", flush=True)
 
 
-def wijkhub(*args: str, env: dict[str, str], log: Path | None = None) -> int:
-    out = log.open("ab") if log else subprocess.DEVNULL
-    proc = subprocess.Popen([sys.executable, "-m", "schemas.cli", *args], env=env,
-                            stdout=out, stderr=subprocess.STDOUT)  # fmt: skip
+def start(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    """Start ``wijkhub ARGS`` in its own session: Ctrl-C reaches the demo, which stops it."""
+    with log.open("ab") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "schemas.cli", *args], env=env,
+                                stdout=out, stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
     CHILDREN.append(proc)
+    return proc
+
+
+def wijkhub(args: list[str], env: dict[str, str], log: Path, timeout: float = 300) -> int:
+    proc = start(args, env, log)
     try:
-        return proc.wait(timeout=300)
+        return proc.wait(timeout=timeout)
     finally:
-        CHILDREN.remove(proc)
+        stop(proc)
 
 
-def caught_up(settings: KafkaSettings, group: str, timeout: float = 90) -> None:
-    """Wait until the hub committed every message of the watched topics."""
-    consumer = KafkaConsumer(group_id=group, enable_auto_commit=False,
-                             **settings.kafka_python_config())  # fmt: skip
-    deadline = time.monotonic() + timeout
-    try:
-        while time.monotonic() < deadline:
-            parts = [TopicPartition(settings.topic(t), p) for t in WATCHED
-                     for p in consumer.partitions_for_topic(settings.topic(t)) or ()]  # fmt: skip
-            ends = consumer.end_offsets(parts)
-            if parts and all((consumer.committed(tp) or 0) >= ends[tp] for tp in parts):
-                return
-            time.sleep(0.5)
-        raise SystemExit(f"demo: the hub did not catch up within {timeout}s")
-    finally:
-        consumer.close()
-
-
-def read_proposals(settings: KafkaSettings) -> tuple[dict, set]:
-    consumer = KafkaConsumer(
-        settings.topic("proposals.v1"),
-        auto_offset_reset="earliest",
-        consumer_timeout_ms=3000,
-        **settings.kafka_python_config(),
-    )
-    proposals: dict = {}
-    retracted: set = set()
-    for message in consumer:
-        record = decode(message.value, message.headers)
-        if isinstance(record, JointActionProposal):
-            proposals[record.proposal_id] = record
-        elif isinstance(record, ProposalRetraction):
-            retracted.add(record.proposal_id)
-    consumer.close()
-    return proposals, retracted
-
-
-def show(proposals: dict, retracted: set) -> None:
-    rows = sorted(proposals.values(), key=lambda p: (p.respond_by, p.priority.value))
-    print(f"   {'proposal':<10} {'prio':<7} {'rule':<14} {'respond by':<11} {'intake':<16} "
-          f"{'buurt':<11} {'signals (domain: kind since)':<40} state")  # fmt: skip
-    for p in rows:
-        signals = ", ".join(f"{s.domain.value}: {s.kind.value} {s.since:%d-%m}" for s in p.signals)
-        state = "retracted" if p.proposal_id in retracted else "open"
-        print(f"   {str(p.proposal_id)[:8]:<10} {p.priority.value:<7} {p.rule:<14} "
-              f"{p.respond_by.isoformat():<11} {p.intake_ref:<16} {p.buurt_code or '-':<11} "
-              f"{signals:<40} {state}")  # fmt: skip
-    print(f"\n   {len(rows)} proposals, {len(retracted)} retracted")
-
-
-def run(workdir: Path) -> int:
-    run_id = f"demo-{uuid.uuid4().hex[:6]}"
-    env = dict(os.environ, WIJKHUB_TOPIC_PREFIX=run_id, WIJKHUB_HUB_APP_ID=f"{run_id}-hub",
-               WIJKHUB_HUB_DATA_DIR=str(workdir / "hub"), WIJKHUB_HUB_WEB_PORT="0",
-               WIJKHUB_HUB_KEYS_DIR=str(workdir / "keys"), WIJKHUB_HUB_COMMIT_INTERVAL="0.5",
-               WIJKHUB_HUB_PUBLIC_KEY=str(workdir / "keys" / "hub.pub"),
-               WIJKHUB_STATE_DIR=str(workdir / "state"), WIJKHUB_LOG_FORMAT="json")  # fmt: skip
-    settings = KafkaSettings(bootstrap_servers=env["KAFKA_BOOTSTRAP_SERVERS"], topic_prefix=run_id)
-    exports = workdir / "exports"
-    step(f"generating synthetic exports for {HOUSEHOLDS} households, and the hub's keys")
-    if wijkhub("generate", "--households", str(HOUSEHOLDS), "--seed", "42", "--months", "3",
-               "--out", str(exports), env=env) != 0:  # fmt: skip
-        raise SystemExit("demo: wijkhub generate failed")
-    wijkhub("keys", "init", "--dir", str(workdir / "keys"), env=env)
-    truth = json.loads(next(exports.glob("TEST-ONLY-*.json")).read_text())
-    step(f"starting the hub worker (topics {run_id}.*, broker {settings.bootstrap_servers})")
-    log = workdir / "worker.log"
-    worker = subprocess.Popen([sys.executable, "-m", "schemas.cli", "worker"], env=env,
-                              stdout=log.open("wb"), stderr=subprocess.STDOUT)  # fmt: skip
-    CHILDREN.append(worker)
-    try:
-        for month in truth["months"]:
-            for partner, stem, mapping in ORDER:
-                file = exports / f"{stem}_{month}.{'jsonl' if stem.endswith('werk') else 'csv'}"
-                code = wijkhub("connector", "run", partner, "--input", str(file), "--mapping",
-                               str(exports / "mappings" / mapping), env=env,
-                               log=workdir / "connectors.log")  # fmt: skip
-                print(f"   {month} {partner:<11} {file.name:<44} exit {code}", flush=True)
-                if worker.poll() is not None:
-                    raise SystemExit(f"demo: the worker stopped; log:\n{log.read_text()[-3000:]}")
-                caught_up(settings, env["WIJKHUB_HUB_APP_ID"])
-        step("proposals on proposals.v1")
-        show(*read_proposals(settings))
-    finally:
-        step("stopping the hub worker")
-        stop(worker)
-    step("done")
-    return 0
-
-
-def stop(proc: subprocess.Popen[bytes]) -> None:
+def stop(proc: subprocess.Popen[bytes], grace: float = 60) -> None:
+    """SIGTERM, then SIGKILL after ``grace`` seconds; forget the process."""
     if proc.poll() is None:
         proc.send_signal(signal.SIGTERM)
         try:
-            proc.wait(timeout=60)
+            proc.wait(timeout=grace)
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
     if proc in CHILDREN:
         CHILDREN.remove(proc)
-    print(f"   exited with {proc.returncode}")
+
+
+def summary(log: Path) -> str:
+    """``published N, rejected M`` from the last connector summary line in ``log``."""
+    lines = log.read_text("utf-8", "replace").splitlines()
+    last = next((x for x in reversed(lines) if ": read " in x), "")
+    found = dict(re.findall(r"(?<!already )(published|rejected) (\d+)", last))
+    return f"published {found.get('published', '?'):>4}, rejected {found.get('rejected', '?'):>2}"
+
+
+def read_topic(settings: KafkaSettings, topic: str) -> list[Any]:
+    """Every message on ``topic`` up to its current end (no consumer group, no idle wait)."""
+    consumer = KafkaConsumer(enable_auto_commit=False, **settings.kafka_python_config())
+    try:
+        tps = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+        consumer.assign(tps)
+        consumer.seek_to_beginning(*tps)
+        ends = consumer.end_offsets(tps)
+        messages: list[Any] = []
+        while any(consumer.position(tp) < ends[tp] for tp in tps):
+            for batch in consumer.poll(timeout_ms=500).values():
+                messages.extend(batch)
+        return messages
+    finally:
+        consumer.close()
+
+
+def show(settings: KafkaSettings) -> None:
+    proposals: dict[Any, JointActionProposal] = {}
+    retracted: dict[Any, str] = {}
+    for message in read_topic(settings, settings.topic("proposals.v1")):
+        record = decode(message.value, message.headers)
+        if isinstance(record, JointActionProposal):
+            proposals[record.proposal_id] = record  # at-least-once: dedupe by id
+        elif isinstance(record, ProposalRetraction):
+            retracted[record.proposal_id] = record.reason.value
+    rows = sorted(proposals.values(), key=lambda p: (p.proposal_id in retracted,
+                  PRIORITY[p.priority.value], p.respond_by, p.intake_ref))  # fmt: skip
+    head = ("household", "priority", "rule", "domains", "respond by", "buurt", "intake_ref")
+    widths = (18, 8, 13, 19, 10, 10, 15)
+    print("   " + "  ".join(f"{h:<{w}}" for h, w in zip(head, widths, strict=True)) + "  state")
+    for p in rows:
+        cells = (f"{p.hh_ref[:17]}…", p.priority.value, p.rule,
+                 "+".join(d.value for d in p.domains), p.respond_by.isoformat(),
+                 p.buurt_code or "-", p.intake_ref)  # fmt: skip
+        state = f"retracted ({retracted[p.proposal_id]})" if p.proposal_id in retracted else "open"
+        print("   " + "  ".join(f"{c:<{w}}" for c, w in zip(cells, widths, strict=True)) + "  "
+              + state)  # fmt: skip
+    still = len(rows) - len(retracted.keys() & proposals.keys())
+    print(f"\n   {len(rows)} proposals: {still} open, {len(rows) - still} retracted")
+
+
+def run(workdir: Path, settings: KafkaSettings, env: dict[str, str]) -> None:
+    t0 = time.monotonic()
+    exports, keys, logs = workdir / "exports", workdir / "keys", workdir / "logs"
+    logs.mkdir()
+    step(f"generating synthetic exports ({HOUSEHOLDS} households, {MONTHS} months) and hub keys")
+    gen = ["generate", "--households", str(HOUSEHOLDS), "--seed", "42", "--months", str(MONTHS),
+           "--out", str(exports)]  # fmt: skip
+    if wijkhub(gen, env, logs / "generate.log") != 0:
+        raise SystemExit("demo: wijkhub generate failed; see above")
+    if wijkhub(["keys", "init", "--dir", str(keys)], env, logs / "keys.log") != 0:
+        raise SystemExit("demo: wijkhub keys init failed")
+    step(f"starting the hub worker (topics {settings.topic_prefix}.*)")
+    worker = start(["worker"], env, logs / "worker.log")
+    months = sorted({p.name.rsplit("_", 1)[1][:7] for p in exports.glob("gemeente_werk_*")})
+    step("running the connectors (exit 3: the synthetic exports hold bad rows on purpose)")
+    for month in months:
+        for partner, stem, mapping, ext in ORDER:
+            file, log = exports / f"{stem}_{month}.{ext}", logs / f"{stem}_{month}.log"
+            t = time.monotonic()
+            code = wijkhub(["connector", "run", partner, "--input", str(file), "--mapping",
+                            str(exports / "mappings" / mapping)], env, log)  # fmt: skip
+            if code not in (0, 3):
+                raise SystemExit(f"demo: connector failed (exit {code}):\n{log.read_text()}")
+            ran = time.monotonic() - t
+            waited = wait_caught_up(settings, env["WIJKHUB_HUB_APP_ID"],
+                                    alive=lambda: worker.poll() is None)  # fmt: skip
+            print(f"   {month} {partner:<11} {stem:<27} {summary(log)}, exit {code}  "
+                  f"(connector {ran:4.1f}s, hub {waited:4.1f}s)", flush=True)
+    step("proposals on proposals.v1")
+    show(settings)
+    step("stopping the hub worker")
+    stop(worker)
+    print(f"   exit code {worker.returncode}; demo took {time.monotonic() - t0:.0f}s")
+
+
+def remove_topics(settings: KafkaSettings, group: str) -> None:
+    """Delete the run's topics (``<prefix>.*``, Faust's ``<app id>-*``) and consumer group."""
+    admin = KafkaAdminClient(**settings.kafka_python_config())
+    try:
+        mine = [t for t in admin.list_topics()
+                if t.startswith((f"{settings.topic_prefix}.", f"{group}-"))]  # fmt: skip
+        if mine:
+            admin.delete_topics(mine)
+        admin.delete_groups([group])
+    except Exception as exc:  # noqa: BLE001 - clean-up is best effort; say what was left
+        print(f"   could not remove every topic of {settings.topic_prefix} ({exc})")
+    finally:
+        admin.close()
+
+
+def on_sigterm(_signum: int, _frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
 
 
 def main() -> int:
+    signal.signal(signal.SIGTERM, on_sigterm)
+    run_id = f"demo-{uuid.uuid4().hex[:6]}"
     workdir = Path(tempfile.mkdtemp(prefix="wijkhub-demo-"))
+    env = dict(os.environ, WIJKHUB_TOPIC_PREFIX=run_id, WIJKHUB_HUB_APP_ID=f"{run_id}-hub",
+               WIJKHUB_HUB_DATA_DIR=str(workdir / "hub"), WIJKHUB_HUB_WEB_PORT="0",
+               WIJKHUB_HUB_KEYS_DIR=str(workdir / "keys"), WIJKHUB_HUB_COMMIT_INTERVAL="0.2",
+               WIJKHUB_HUB_PUBLIC_KEY=str(workdir / "keys" / "hub.pub"),
+               WIJKHUB_STATE_DIR=str(workdir / "state"), WIJKHUB_LOG_FORMAT="json")  # fmt: skip
+    bootstrap = env.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
+    settings = KafkaSettings(bootstrap_servers=bootstrap, topic_prefix=run_id)
     try:
-        return run(workdir)
+        run(workdir, settings, env)
+        return 0
+    except KeyboardInterrupt:
+        print("\n   interrupted; stopping", flush=True)
+        return 130
+    except Exception:
+        worker_log = workdir / "logs" / "worker.log"
+        if worker_log.exists():
+            print(f"   last lines of the worker's log:\n{worker_log.read_text()[-3000:]}")
+        raise
     finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not skip clean-up
         for child in list(CHILDREN):
             stop(child)
+        if not KEEP:
+            remove_topics(settings, env["WIJKHUB_HUB_APP_ID"])
         shutil.rmtree(workdir, ignore_errors=True)
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except KeyboardInterrupt:
-        sys.exit(130)
+    sys.exit(main())

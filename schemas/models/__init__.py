@@ -1,6 +1,17 @@
 """Typed models of every record in the contracts; each matches the current ``.avsc``."""
 
-from schemas.models._base import ContractModel, IngestEnvelope
+from schemas.models._base import (
+    ActorId,
+    BuurtCode,
+    ContractModel,
+    HhRef,
+    IngestEnvelope,
+    ObjectId,
+    OpaqueRef,
+    PartnerId,
+    RuleId,
+    VersionTag,
+)
 from schemas.models.audit import AuditEntry
 from schemas.models.consent import Consent, ConsentRecord
 from schemas.models.decisions import CoordinatorDecision
@@ -35,11 +46,13 @@ from schemas.models.wonen import RentArrears, RentArrearsSignal
 __all__ = [
     "TOP_LEVEL_RECORDS",
     "AbsenceKind",
+    "ActorId",
     "ActorRole",
     "ArrearsBand",
     "AuditAction",
     "AuditEntry",
     "AuditObjectType",
+    "BuurtCode",
     "CollectionMethod",
     "Consent",
     "ConsentPurpose",
@@ -52,23 +65,29 @@ __all__ = [
     "DecisionOutcome",
     "Domain",
     "FeedbackCategory",
+    "HhRef",
     "HouseholdEvent",
     "HouseholdPayload",
     "IngestEnvelope",
     "IngestRecord",
     "JointActionProposal",
+    "ObjectId",
+    "OpaqueRef",
     "Partner",
     "PartnerFeedback",
+    "PartnerId",
     "Priority",
     "ProposalRetraction",
     "RentArrears",
     "RentArrearsSignal",
     "RetractionReason",
+    "RuleId",
     "SchoolAbsence",
     "SchoolAbsenceSignal",
     "SignalKind",
     "SignalStatus",
     "SuggestedAction",
+    "VersionTag",
     "WorkChange",
     "WorkSignal",
     "WorkSignalKind",

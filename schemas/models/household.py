@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import ClassVar
 from uuid import UUID
 
-from pydantic import AwareDatetime, Field
+from pydantic import AwareDatetime, Field, field_validator
 
 from schemas.models._base import BuurtCode, ContractModel, HhRef, PartnerId
 from schemas.models.consent import Consent, ConsentRecord
@@ -26,6 +26,8 @@ HouseholdPayload = RentArrears | SchoolAbsence | WorkChange | Consent
 
 IngestRecord = RentArrearsSignal | SchoolAbsenceSignal | WorkSignal | ConsentRecord
 """Every record a partner publishes on an ingest topic."""
+
+_PAYLOAD_TYPES = (RentArrears, SchoolAbsence, WorkChange, Consent)
 
 _PAYLOAD_OF: dict[type[IngestRecord], type[HouseholdPayload]] = {
     RentArrearsSignal: RentArrears,
@@ -53,6 +55,18 @@ class HouseholdEvent(ContractModel):
     payload: HouseholdPayload = Field(
         description="The facts of the ingest record: a signal of one domain, or consent."
     )
+
+    @field_validator("payload", mode="after")
+    @classmethod
+    def _facts_only(cls, payload: HouseholdPayload) -> HouseholdPayload:
+        # an ingest record is a subclass of its facts: refuse it, or its sealed id would travel
+        if type(payload) not in _PAYLOAD_TYPES:
+            msg = (
+                f"payload must be one of {', '.join(t.__name__ for t in _PAYLOAD_TYPES)}, "
+                f"not {type(payload).__name__}; use HouseholdEvent.from_ingest(record, hh_ref=...)"
+            )
+            raise ValueError(msg)
+        return payload
 
     @property
     def domain(self) -> Domain | None:

@@ -41,7 +41,16 @@ class Outbox:
     """The decoded contract records behind ``messages`` (for tests and logs)."""
 
 
-async def send_outbox(topics: dict[str, Any], outbox: Outbox) -> None:
-    """Send every message of ``outbox`` to its topic (buffered; flushed before commit)."""
-    for out in outbox.messages:
+async def send_outbox(topics: dict[str, Any], outbox: Outbox, *, delivered: bool = False) -> None:
+    """Send every message of ``outbox`` to its topic (buffered; flushed before commit).
+
+    With ``delivered``, return only once the broker acknowledged every message (raises if
+    one could not be sent), for callers that store state after their outputs.
+    """
+    pending = [
         await topics[out.topic].send(key=out.key, value=out.value, headers=out.headers)
+        for out in outbox.messages
+    ]
+    if delivered:
+        for future in pending:
+            await future

@@ -5,10 +5,17 @@ co-partitioned), keeps one compact entry per consenting household in the ``house
 table, and runs the pure rule engine (:mod:`streams.rules`) on every event. Proposals and
 retractions go to ``proposals.v1``, feedback to ``feedback.<partner>.v1``. A purge deletes
 the entry, which writes a tombstone to the compacted changelog.
+
+Outputs before state: the sink waits until the broker acknowledged an event's outputs, and
+only then is the new state written. RocksDB keeps a write at once, before the input offset
+is committed, so after a SIGKILL the state may be ahead of the offsets; the events replayed
+then are duplicates for the engine and emit nothing. Writing the state last makes sure their
+outputs were delivered the first time (otherwise a proposal could be lost for good).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from schemas.catalogue import feedback_topic, topic_spec
@@ -52,8 +59,18 @@ def _outgoing(record: Any, ce_source: str) -> Outgoing:
     return Outgoing(topic, key, encoded.value, encoded.headers)
 
 
-def handle(table: Any, message: Message, book: RuleBook, ce_source: str) -> Outbox:
-    """Process one message of the household or decisions topic against ``table``."""
+def _nothing() -> None:
+    return None
+
+
+def handle(
+    table: Any, message: Message, book: RuleBook, ce_source: str
+) -> tuple[Outbox, Callable[[], None]]:
+    """Process one message of the household or decisions topic against ``table``.
+
+    Returns the outbox and the function that stores the new state: call it once the outbox
+    was delivered (see the module's docstring).
+    """
     try:
         record = decode(
             message.value,
@@ -65,11 +82,11 @@ def handle(table: Any, message: Message, book: RuleBook, ce_source: str) -> Outb
     except DecodeError as exc:
         letter = dead_letter(message, exc.reason)
         return Outbox("deadletter", (Outgoing(DEADLETTER_TOPIC, message.key, message.value,
-                                              letter.headers),))  # fmt: skip
+                                              letter.headers),)), _nothing  # fmt: skip
     if not isinstance(record, HouseholdEvent | CoordinatorDecision):
         letter = dead_letter(message, f"a {type(record).__name__} does not belong here")
         return Outbox("deadletter", (Outgoing(DEADLETTER_TOPIC, message.key, message.value,
-                                              letter.headers),))  # fmt: skip
+                                              letter.headers),)), _nothing  # fmt: skip
     key = record.hh_ref.encode("ascii")
     raw = table.get(key)
     state = decode_state(raw) if raw is not None else None
@@ -78,15 +95,16 @@ def handle(table: Any, message: Message, book: RuleBook, ce_source: str) -> Outb
         if isinstance(record, HouseholdEvent)
         else apply_decision(state, record, book)
     )
-    if step.state is None:
-        if raw is not None:
+    new = encode_state(step.state) if step.state is not None else None
+
+    def store() -> None:
+        if new is None and raw is not None:
             del table[key]  # purge: a tombstone in the changelog
-    else:
-        new = encode_state(step.state)
-        if new != raw:
+        elif new is not None and new != raw:
             table[key] = new
+
     messages = tuple(_outgoing(r, ce_source) for r in step.outputs)
-    return Outbox(step.outcome, messages, step.outputs)
+    return Outbox(step.outcome, messages, step.outputs), store
 
 
 def register(
@@ -102,7 +120,7 @@ def register(
     outputs = {name: app.topic(kafka.topic(name), **RAW) for name in names}
 
     async def sink(outbox: Outbox) -> None:
-        await send_outbox(outputs, outbox)
+        await send_outbox(outputs, outbox, delivered=True)
 
     @app.agent(source, name="household", sink=[sink])
     async def household(stream: Any) -> Any:
@@ -114,14 +132,15 @@ def register(
                 msg.topic, msg.partition, msg.offset, event.key, event.value,
                 [(str(k), bytes(v or b"")) for k, v in items],
             )  # fmt: skip
-            outbox = handle(table, message, book, ce_source)
+            outbox, store = handle(table, message, book, ce_source)
             metrics.count(f"household.{outbox.outcome}")
             for record in outbox.records:
                 metrics.count(f"out.{type(record).__name__}")
             if outbox.outcome == "deadletter":
                 log.error("household message dead-lettered", topic=msg.topic,
                           partition=msg.partition, offset=msg.offset)  # fmt: skip
-            yield outbox
+            yield outbox  # the sink returns once the broker acknowledged every output
+            store()
 
     household.table = table
     return household

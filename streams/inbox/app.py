@@ -18,6 +18,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
+from schemas.logging import get_logger
 from streams.inbox.coordinators import CoordinatorRegistry
 from streams.inbox.errors import InboxError, PublishFailedError
 from streams.inbox.labels import label
@@ -32,6 +33,7 @@ from streams.inbox.service import (
 __all__ = ["InboxContext", "create_app"]
 
 _HERE = Path(__file__).resolve().parent
+_log = get_logger(__name__)
 _SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self'; "
     "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
@@ -55,6 +57,7 @@ _TITLES = {
     409: "Al besloten of ingetrokken",
     422: "Controleer uw invoer",
     429: "Te veel pogingen",
+    500: "Er ging iets mis",
     503: "Tijdelijk niet beschikbaar",
 }
 
@@ -125,6 +128,11 @@ def _install_error_handlers(app: FastAPI) -> None:
             request, 422, "Controleer uw invoer: een veld ontbreekt of klopt niet."
         )
 
+    async def unexpected(request: Request, exc: Exception) -> Response:
+        _log.error("inbox request failed", path=request.url.path, error=type(exc).__name__)
+        return error_response(request, 500, "Er ging iets mis. Probeer het later opnieuw.")
+
+    app.add_exception_handler(Exception, unexpected)
     app.add_exception_handler(InboxError, inbox_error)
     app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_exception_handler(RequestValidationError, invalid)

@@ -44,7 +44,7 @@ def serve(settings: InboxSettings, kafka: KafkaSettings) -> int:
         sessions=SessionRegistry(coordinators, lifetime_s=settings.session_hours * 3600),
         throttle=LoginThrottle(),
         templates=make_templates(),
-        ready=projector.caught_up.is_set,
+        ready=lambda: projector.caught_up.is_set() and projector.error is None,
     )
     app = create_app(
         ctx,

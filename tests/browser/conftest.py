@@ -32,9 +32,13 @@ def _missing(reason: str) -> None:
     pytest.skip(reason)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """Headless Debian chromium, launched by Playwright."""
+    """Headless Debian chromium, launched by Playwright.
+
+    Module-scoped on purpose: Playwright's sync API keeps an asyncio loop running in this
+    thread while it is open, which would break ``asyncio.run`` in every later test.
+    """
     if not CHROMIUM.exists():
         _missing(f"{CHROMIUM} not found: apt-get install -y chromium")
     try:

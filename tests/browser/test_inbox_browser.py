@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from schemas.catalogue import ensure_topics
+from schemas.logging import configure_logging
 from schemas.models import (
     AuditAction,
     CoordinatorDecision,
@@ -29,6 +30,13 @@ from streams.inbox.testing import TEST_ACCOUNTS, make_proposal
 from streams.inbox.testing_kafka import publish_records, read_records, running_inbox
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
+
+
+@pytest.fixture(autouse=True)
+def _log_to_the_current_stderr():
+    """An earlier test's ``main()`` under capsys may have left structlog on a closed stream."""
+    configure_logging(force=True)
+
 
 ARTEFACTS = Path(__file__).resolve().parents[2] / "artefacts"
 

@@ -120,3 +120,15 @@ def test_three_crashes_in_a_row_on_a_second_snapshot(export, env, keys_dir, tmp_
     assert max(ids.values()) == 1
     assert len(records) - before == counts["published"] + counts["already published"]
     assert counts["already published"] >= 200
+
+
+def test_after_a_crash_another_export_must_wait(export, env, keys_dir, tmp_path):
+    out, entries = export
+    first, second = entries
+    _crash(env, out, first, tmp_path, "confirmed:1")
+    refused, _ = run_connector(env, out, second, tmp_path)
+    assert refused.returncode == 1
+    assert "run that export again first" in refused.stderr.decode()
+    finished, _ = run_connector(env, out, first, tmp_path)
+    assert finished.returncode == 3
+    _exactly_once(env, keys_dir, first)

@@ -11,6 +11,12 @@ from schemas.cli import build_parser, main
 from streams.inbox.passwords import verify_password
 
 
+@pytest.fixture(autouse=True)
+def _no_logging_setup(monkeypatch):
+    """main() would bind structlog to capsys' stream for the rest of the session."""
+    monkeypatch.setattr("schemas.cli.configure_logging", lambda: None)
+
+
 def test_commands_are_registered():
     parser = build_parser()
     args = parser.parse_args(

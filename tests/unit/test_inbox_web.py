@@ -244,3 +244,17 @@ def test_unknown_page_and_bad_id_are_friendly(h):
     bad = client.get("/voorstellen/not-a-uuid")
     assert bad.status_code == 422
     assert "<h1>" in bad.text
+
+
+def test_unexpected_errors_get_a_plain_error_page(h, monkeypatch):
+    client = TestClient(h.app, base_url="http://127.0.0.1", raise_server_exceptions=False)
+    login(client)
+
+    def broken(_visibility):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(h.store, "open_proposals", broken)
+    page = client.get("/")
+    assert page.status_code == 500
+    assert "Er ging iets mis" in page.text
+    assert "disk on fire" not in page.text

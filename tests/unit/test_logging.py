@@ -62,3 +62,17 @@ def test_capture_logs_sees_events() -> None:
     with capture_logs() as logs:
         structlog.get_logger("t").warning("x", n=1)
     assert logs == [{"event": "x", "n": 1, "log_level": "warning"}]
+
+
+def test_logs_follow_a_replaced_stderr(monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+    import sys
+
+    configure_logging(LogSettings(format="json", level="info"), force=True)
+    first, second = io.StringIO(), io.StringIO()
+    monkeypatch.setattr(sys, "stderr", first)
+    structlog.get_logger("t").info("one")
+    first.close()  # like pytest closing a capture that was current at configure time
+    monkeypatch.setattr(sys, "stderr", second)
+    structlog.get_logger("t").info("two")
+    assert json.loads(second.getvalue())["event"] == "two"

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
+from connectors.errors import StateError
 from connectors.rows import MappedRow
 from connectors.snapshot import next_rows, plan_delta, plan_snapshot
 from connectors.state import State, StateStore
@@ -85,3 +88,15 @@ def test_state_round_trips_atomically_with_mode_0600(tmp_path):
     assert oct(store.path.stat().st_mode & 0o777) == "0o600"
     assert list(tmp_path.iterdir()) == [store.path]  # no temporary file left behind
     assert b"adr1" not in store.path.read_bytes()
+
+
+def test_two_runs_of_one_source_never_interleave(tmp_path):
+    store = StateStore(tmp_path, "corporatie-x", "RentArrearsSignal")
+    with store.lock():
+        with pytest.raises(StateError, match="another run of this source"):  # noqa: SIM117
+            with StateStore(tmp_path, "corporatie-x", "RentArrearsSignal").lock():
+                pass
+        with StateStore(tmp_path, "school-y", "SchoolAbsenceSignal").lock():
+            pass  # another source is independent
+    with store.lock():
+        pass  # released

@@ -160,3 +160,28 @@ def test_an_older_writer_version_is_read_into_the_current_one(
 def test_registry_knows_every_version_once() -> None:
     reg = registry()
     assert len(reg.by_fingerprint) == sum(len(r.versions) for r in reg.records)
+
+
+def test_a_household_event_refuses_an_ingest_record_as_payload() -> None:
+    with pytest.raises(ValueError, match="from_ingest"):
+        schemas.HouseholdEvent(
+            event_id=UUID(int=1), occurred_at=WHEN, source="corporatie-test",
+            hh_ref="k1:" + "0" * 64, payload=_rent(),
+        )  # fmt: skip
+
+
+def test_decode_refuses_a_record_on_the_wrong_topic() -> None:
+    from schemas.catalogue import topic_spec
+
+    value, headers = encode(_rent(), source=SOURCE)
+    werk = topic_spec("ingest.werk.v1").records
+    with pytest.raises(schemas.errors.DecodeError, match="RentArrearsSignal does not belong"):
+        decode(value, headers, topic="wijkhub.ingest.werk.v1", expected=werk)
+    assert decode(value, headers, expected=schemas.RentArrearsSignal) == _rent()
+
+
+@pytest.mark.filterwarnings("ignore:Pydantic serializer warnings:UserWarning")
+def test_encode_wraps_schema_misfits() -> None:
+    broken = schemas.RentArrearsSignal.model_construct(**(_rent().model_dump() | {"status": "x"}))
+    with pytest.raises(schemas.errors.EncodeError, match="does not fit its schema"):
+        encode(broken, source=SOURCE)

@@ -1,0 +1,103 @@
+"""Replay: the hub over a household topic that is already full, against a bare consumer.
+
+Baseline (same run, same topic): an aiokafka consumer that only fetches and decodes.
+Target: hub at least 0.5 x baseline. Also reports resident memory of the worker and the
+state bytes per household (latest changelog entry per key). Target: < 1 KiB per household.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from kafka import KafkaConsumer, TopicPartition
+
+from bench._hub import Hub, rss_mib
+from bench._kafka import raw_consume_seconds
+from bench._prepared import prepared
+from bench._report import Result
+
+EVENTS = 1_000_000
+HOUSEHOLDS = 100_000
+
+
+def changelog_state_bytes(bootstrap: str, topic: str) -> tuple[int, int]:
+    """(households, bytes of key + value of the latest entry per household) in a changelog."""
+    consumer = KafkaConsumer(
+        bootstrap_servers=bootstrap,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        consumer_timeout_ms=3000,
+    )
+    parts = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+    consumer.assign(parts)
+    consumer.seek_to_beginning(*parts)
+    latest: dict[bytes, int] = {}
+    for message in consumer:
+        if message.value is None:
+            latest.pop(message.key, None)
+        else:
+            latest[message.key] = len(message.key) + len(message.value)
+    consumer.close()
+    return len(latest), sum(latest.values())
+
+
+def run(*, bootstrap: str, scale: float) -> list[Result]:
+    n_events, n_households = int(EVENTS * scale), max(10, int(HOUSEHOLDS * scale))
+    prep = prepared(bootstrap, n_events, n_households)
+    print(
+        f"   filled in {prep.fill_seconds:.0f} s ({prep.events / prep.fill_seconds:,.0f}/s "
+        "encode + produce)",
+        flush=True,
+    )
+    raw_seconds = raw_consume_seconds(bootstrap, prep.topic, prep.events)
+    raw_rate = prep.events / raw_seconds
+    print(f"   raw aiokafka fetch + decode: {raw_rate:,.0f} events/s", flush=True)
+
+    app_id = f"{prep.settings.topic_prefix}-replay-{uuid.uuid4().hex[:4]}"
+    hub = Hub(bootstrap, prep.settings.topic_prefix, app_id, prep.workdir / app_id, prep.keys_dir)
+    hub.workdir.mkdir(parents=True)
+    proc = hub.start()
+    try:
+        drain = hub.wait_drained(prep.topic)
+        rss = rss_mib(proc.pid)
+    finally:
+        hub.stop()
+    households, state_bytes = changelog_state_bytes(bootstrap, f"{app_id}-households-changelog")
+    per_household = state_bytes / households if households else 0.0
+    rate = drain.steady_rate
+    return [
+        Result(
+            "replay",
+            "hub events/s (steady)",
+            rate,
+            "ev/s",
+            raw_rate,
+            "raw aiokafka fetch+decode",
+            ">= 0.5 x raw",
+            rate >= 0.5 * raw_rate,
+            {
+                "events": prep.events,
+                "households": n_households,
+                "startup_s": drain.first_commit,
+                "wall_s": drain.drained,
+            },
+        ),
+        Result(
+            "replay",
+            "hub events/s (incl. start-up)",
+            prep.events / drain.drained,
+            "ev/s",
+            raw_rate,
+            "raw aiokafka fetch+decode",
+        ),
+        Result("memory", "worker resident memory", rss, "MiB", details={"households": households}),
+        Result(
+            "memory",
+            "state bytes per household",
+            per_household,
+            "B",
+            target="< 1024 B",
+            met=per_household < 1024,
+            details={"households_in_state": households, "state_bytes": state_bytes},
+        ),
+    ]

@@ -1,0 +1,118 @@
+"""How far the hub's consumer group is behind its input topics, and waiting until it caught up.
+
+The hub commits an input offset only after the producer flushed everything the agent sent for
+it (Faust's at-least-once), so a lag of 0 on every input partition means every output of those
+inputs is on its topic. Waiting on that — rather than sleeping — is how the demo and the
+integration tests know the hub is done. The hub's agents form a pipeline (ingest topics →
+``household-events.v1`` → proposals), so :func:`wait_caught_up` waits stage by stage: only
+once the ingress committed every ingest message is the end of the household topic final.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from types import TracebackType
+
+from kafka import TopicPartition
+from kafka.admin import KafkaAdminClient, OffsetSpec
+
+from schemas.settings import KafkaSettings
+from streams.errors import HubError
+
+__all__ = ["GroupLag", "HUB_STAGES", "wait_caught_up"]
+
+HUB_STAGES: tuple[tuple[str, ...], ...] = (
+    ("ingest.consent.v1", "ingest.wonen.v1", "ingest.school.v1", "ingest.werk.v1"),
+    ("household-events.v1", "decisions.v1"),
+)
+"""The hub's input topics (relative names), one tuple per pipeline stage, upstream first."""
+
+
+class GroupLag:
+    """Reads a consumer group's committed offsets and the end offsets of topics (one admin)."""
+
+    def __init__(self, kafka: KafkaSettings, group: str) -> None:
+        self.kafka = kafka
+        self.group = group
+        self._admin = KafkaAdminClient(client_id="wijkhub-lag", **kafka.kafka_python_config())
+        self._partitions: dict[str, list[TopicPartition]] = {}
+
+    def _tps(self, topics: Sequence[str]) -> list[TopicPartition]:
+        missing = [t for t in topics if t not in self._partitions]
+        for meta in self._admin.describe_topics(missing) if missing else ():
+            if meta["error_code"] == 0 and meta["partitions"]:
+                self._partitions[meta["name"]] = [
+                    TopicPartition(meta["name"], p["partition_index"]) for p in meta["partitions"]
+                ]
+        return [tp for t in topics for tp in self._partitions.get(t, ())]
+
+    def lag(self, topics: Sequence[str]) -> dict[TopicPartition, int]:
+        """End offset minus committed offset per partition of ``topics`` (full names).
+
+        A topic that does not exist yet counts as one partition with unknown lag (-1).
+        """
+        tps = self._tps(topics)
+        unknown = {TopicPartition(t, -1): -1 for t in topics if t not in self._partitions}
+        if not tps:
+            return unknown
+        ends = self._admin.list_partition_offsets({tp: OffsetSpec.LATEST for tp in tps})
+        committed = self._admin.list_group_offsets({self.group: tps}).get(self.group, {})
+        out: dict[TopicPartition, int] = dict(unknown)
+        for tp in tps:
+            done = committed.get(tp)
+            done_at = done.offset if done is not None and done.offset >= 0 else 0
+            out[tp] = max(0, ends[tp].offset - done_at)
+        return out
+
+    def committed(self, topics: Sequence[str]) -> int:
+        """How many messages of ``topics`` (full names) the group committed in total."""
+        tps = self._tps(topics)
+        found = self._admin.list_group_offsets({self.group: tps}).get(self.group, {})
+        return sum(max(o.offset, 0) for o in found.values())
+
+    def close(self) -> None:
+        """Close the admin client."""
+        self._admin.close()
+
+    def __enter__(self) -> GroupLag:
+        return self
+
+    def __exit__(
+        self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+
+def wait_caught_up(
+    kafka: KafkaSettings,
+    group: str,
+    stages: Sequence[Sequence[str]] = HUB_STAGES,
+    *,
+    timeout: float = 120.0,
+    poll: float = 0.1,
+    alive: Callable[[], bool] | None = None,
+) -> float:
+    """Block until ``group`` has no lag on any topic of ``stages`` (relative names), in order.
+
+    Returns the seconds waited. Raises :class:`HubError` after ``timeout`` seconds, or as soon
+    as ``alive()`` says the worker is gone.
+    """
+    start = time.monotonic()
+    deadline = start + timeout
+    with GroupLag(kafka, group) as reader:
+        for stage in stages:
+            names = [kafka.topic(t) for t in stage]
+            while True:
+                behind = {str(tp): n for tp, n in reader.lag(names).items() if n != 0}
+                if not behind:
+                    break
+                if alive is not None and not alive():
+                    raise HubError(f"the hub worker stopped while group {group} was behind")
+                if time.monotonic() > deadline:
+                    raise HubError(
+                        f"group {group} did not catch up within {timeout:.0f}s; still behind "
+                        f"(partition: messages) {behind}; is the hub worker running?"
+                    )
+                time.sleep(poll)
+    return time.monotonic() - start
