@@ -13,10 +13,13 @@ from kafka.admin import NewTopic
 from schemas.codec import decode
 
 
-def create_topic(bootstrap: str, name: str, partitions: int) -> None:
+def create_topic(bootstrap: str, name: str, partitions: int, *, compact: bool = False) -> None:
     admin = KafkaAdminClient(bootstrap_servers=bootstrap)
+    configs = {"cleanup.policy": "compact"} if compact else {}
     try:
-        admin.create_topics([NewTopic(name, num_partitions=partitions, replication_factor=1)])
+        admin.create_topics(
+            [NewTopic(name, num_partitions=partitions, replication_factor=1, topic_configs=configs)]
+        )
     finally:
         admin.close()
 

@@ -33,7 +33,7 @@ from schemas.models.enums import ActorRole
 
 SOURCE = "urn:nld:kvknr:00000000.wijkhub-bench"
 _NS = uuid.UUID("6f1d8a52-0c1e-4d5c-9d33-0a4c1b5e7f10")
-_T0 = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
+T0 = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
 
 
 def hh_ref(i: int) -> str:
@@ -67,7 +67,7 @@ def events(
     for i in range(n_households):
         ref = hh_ref(i)
         key = ref.encode()
-        start = _T0 + timedelta(minutes=i % 1440)
+        start = T0 + timedelta(minutes=i % 1440)
         consent = Consent(
             status=ConsentStatus.GIVEN,
             purposes=tuple(ConsentPurpose),
