@@ -11,6 +11,7 @@ Target: p99 under 500 ms.
 
 from __future__ import annotations
 
+import os
 import statistics
 import threading
 import time
@@ -40,7 +41,7 @@ from schemas.models import (
 from schemas.models.enums import ActorRole
 from streams.keys import hh_ref, load_keys
 
-RATE = 1000  # events per second, all three ingest topics together
+RATE = int(os.environ.get("BENCH_LATENCY_RATE", "1000"))  # events/s over the 3 ingest topics
 SECONDS = 30
 SOURCE = "urn:nld:kvknr:00000000.wijkhub-bench"
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -90,6 +91,8 @@ def apply(
             _compare(admin, resource, spec=spec, replicas=replicas, config=config, report=report)
             if len(report.drift) == before:
                 report.unchanged.append(name)
+        for name in report.created:  # return only once producers can use them
+            _describe(admin, name)
     finally:
         admin.close()
     for drift in report.drift:
@@ -103,6 +106,22 @@ def apply(
     return report
 
 
+def _describe(admin: Any, name: str, timeout: float = 15.0) -> dict[str, Any]:
+    """The topic's description, once the cluster's metadata knows its partitions.
+
+    Right after a topic is created (here or by a concurrent caller) the metadata may not list
+    it yet; that is not drift, so wait for it a little.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        (described,) = admin.describe_topics([name])
+        if described.get("error_code", 0) == 0 and described["partitions"]:
+            return dict(described)
+        if time.monotonic() > deadline:
+            return dict(described)
+        time.sleep(0.1)
+
+
 def _compare(
     admin: Any,
     resource: Any,
@@ -113,7 +132,7 @@ def _compare(
     report: TopicReport,
 ) -> None:
     name = resource.name
-    (described,) = admin.describe_topics([name])
+    described = _describe(admin, name)
     partitions = len(described["partitions"])
     if partitions != spec.partitions:
         report.drift.append(Drift(name, "partitions", str(spec.partitions), str(partitions)))
