@@ -9,6 +9,7 @@ from streams.inbox.errors import (
     InboxConfigError,
     InboxError,
     PublishFailedError,
+    StoreUnavailableError,
 )
 
 __all__ = [
@@ -17,4 +18,5 @@ __all__ = [
     "InboxError",
     "InboxSettings",
     "PublishFailedError",
+    "StoreUnavailableError",
 ]

@@ -5,8 +5,12 @@
     default ``.wijkhub/inbox/coordinators.toml``.
 ``WIJKHUB_INBOX_STORE``
     Where the view store lives: a SQLite file path, ``sqlite:///path``, or ``:memory:``
-    (default ``.wijkhub/inbox/inbox.sqlite3``). The store is rebuilt from the topics: delete
-    it and the inbox reads them again from the start.
+    (default ``.wijkhub/inbox/inbox.sqlite3``), or a PostgreSQL URL without a password,
+    ``postgresql://user@host:port/dbname`` (libpq parameters such as ``sslmode`` go in the
+    query string). The store is rebuilt from the topics: empty it and the inbox reads them
+    again from the start.
+``WIJKHUB_INBOX_STORE_PASSWORD``
+    The PostgreSQL password (or use libpq's ``PGPASSWORD`` or ``~/.pgpass``).
 ``WIJKHUB_INBOX_SESSION_SECRET``
     Key that signs session cookies (32+ characters). Required by ``wijkhub inbox serve``.
 ``WIJKHUB_INBOX_HOST``, ``WIJKHUB_INBOX_PORT``
@@ -31,12 +35,13 @@ __all__ = ["InboxSettings"]
 
 
 class InboxSettings(BaseSettings):
-    """How the inbox runs. A dump never shows the session secret."""
+    """How the inbox runs. A dump never shows the session secret or the store password."""
 
     model_config = SettingsConfigDict(env_prefix="WIJKHUB_INBOX_", extra="ignore")
 
     coordinators: Path = Path(".wijkhub/inbox/coordinators.toml")
     store: str = ".wijkhub/inbox/inbox.sqlite3"
+    store_password: SecretStr | None = None
     session_secret: SecretStr | None = None
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=0, le=65535)

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from streams.errors import HubError
 
-__all__ = ["AuditUnavailableError", "InboxConfigError", "InboxError", "PublishFailedError"]
+__all__ = [
+    "AuditUnavailableError",
+    "InboxConfigError",
+    "InboxError",
+    "PublishFailedError",
+    "StoreUnavailableError",
+]
 
 
 class InboxError(HubError):
@@ -21,3 +27,7 @@ class PublishFailedError(InboxError):
 
 class AuditUnavailableError(PublishFailedError):
     """The audit entry could not be written, so the action it audits was refused."""
+
+
+class StoreUnavailableError(InboxError):
+    """The view store's database cannot be reached (or broke off again after a reconnect)."""

@@ -32,7 +32,7 @@ def serve(settings: InboxSettings, kafka: KafkaSettings) -> int:
     if settings.host not in {"127.0.0.1", "::1", "localhost"}:
         _log.warning("inbox listens beyond loopback; put a TLS proxy in front", host=settings.host)
     coordinators = load_coordinators(settings.coordinators)
-    store = open_store(settings.store)
+    store = open_store(settings.store, password=settings.store_password)
     publisher = KafkaEventPublisher(kafka)
     projector = Projector(kafka, store)
     service = InboxService(

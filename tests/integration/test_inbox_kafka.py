@@ -31,7 +31,7 @@ from streams.inbox.publisher import KafkaEventPublisher
 from streams.inbox.sink import WebhookTarget, run_sink
 from streams.inbox.sink.runner import ExportAudit
 from streams.inbox.sink.targets import SinkError
-from streams.inbox.store import SqliteStore, Visibility
+from streams.inbox.store import Visibility, open_store
 from streams.inbox.testing import TEST_ACCOUNTS, make_proposal
 from streams.inbox.testing_kafka import publish_records, read_records, running_inbox
 
@@ -86,11 +86,20 @@ def _project_until_caught_up(settings, store):
         projector.stop()
 
 
-def test_projection_from_topics_resumes_after_restart(topics, tmp_path):
-    path = str(tmp_path / "inbox.sqlite3")
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def store_url(request, tmp_path):
+    """This test's view store: a SQLite file, or a PostgreSQL schema of its own."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'inbox.sqlite3'}", None
+    db = request.getfixturevalue("postgres_db")
+    return db.url, db.password
+
+
+def test_projection_from_topics_resumes_after_restart(topics, store_url):
+    url, password = store_url
     publish_records(topics, "proposals.v1", [A, B, A, C, _retraction(C)])
     publish_records(topics, "decisions.v1", [_decision(B)])
-    store = SqliteStore(path)
+    store = open_store(url, password=password)
     _project_until_caught_up(topics, store)
     assert [r.proposal_id for r in store.open_proposals(NOORD)] == [A.proposal_id]
     before = store.positions()
@@ -98,7 +107,7 @@ def test_projection_from_topics_resumes_after_restart(topics, tmp_path):
     store.close()
 
     publish_records(topics, "proposals.v1", [_retraction(A)])
-    again = SqliteStore(path)
+    again = open_store(url, password=password)
     _project_until_caught_up(topics, again)
     assert again.open_proposals(NOORD) == []
     assert sum(again.positions().values()) == 7
