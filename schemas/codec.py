@@ -26,7 +26,7 @@ from schemas._registry import MAGIC, RecordVersions, SchemaVersion, registry
 from schemas.errors import DecodeError, EncodeError
 from schemas.models import ContractModel
 
-__all__ = ["Encoded", "decode", "encode", "fingerprint_of"]
+__all__ = ["Encoded", "decode", "decode_message", "encode", "fingerprint_of"]
 
 _HEADER_LEN = 10
 _NESTED: dict[str, type[ContractModel]] = {}
@@ -140,6 +140,21 @@ def decode(
     if headers is not None:
         _check_headers(headers, entry, writer, record, fail)
     return record
+
+
+def decode_message(message: Any) -> Any:
+    """Decode a consumed Kafka message: anything with ``topic``, ``partition``, ``offset``,
+    ``value`` and ``headers`` (kafka-python's and aiokafka's records, the hub's ``Message``).
+
+    A :class:`DecodeError` names where the message came from.
+    """
+    return decode(
+        message.value,
+        message.headers,
+        topic=message.topic,
+        partition=message.partition,
+        offset=message.offset,
+    )
 
 
 def _read(value: bytes, entry: RecordVersions, writer: SchemaVersion, fail: _Fail) -> ContractModel:

@@ -11,7 +11,7 @@ import threading
 import time
 from typing import Any
 
-from schemas.codec import decode
+from schemas.codec import decode_message
 from schemas.errors import DecodeError
 from schemas.logging import get_logger
 from schemas.models import CoordinatorDecision, JointActionProposal, ProposalRetraction
@@ -106,13 +106,7 @@ class Projector(threading.Thread):
     def _apply(self, message: Any) -> bool:
         at = Position(message.topic, message.partition, message.offset)
         try:
-            record = decode(
-                message.value,
-                message.headers,
-                topic=message.topic,
-                partition=message.partition,
-                offset=message.offset,
-            )
+            record = decode_message(message)
         except DecodeError as exc:
             _log.warning("inbox skipped a message", reason=exc.reason, where=exc.where)
             return False

@@ -6,7 +6,7 @@ import time
 from typing import Any
 from uuid import UUID
 
-from schemas.codec import decode
+from schemas.codec import decode_message
 from schemas.errors import DecodeError
 from schemas.models import AuditEntry
 from schemas.settings import KafkaSettings
@@ -43,13 +43,7 @@ def read_trail(
             for messages in consumer.poll(timeout_ms=500).values():
                 for m in messages:
                     try:
-                        entry = decode(
-                            m.value,
-                            m.headers,
-                            topic=m.topic,
-                            partition=m.partition,
-                            offset=m.offset,
-                        )
+                        entry = decode_message(m)
                     except DecodeError:
                         continue  # not ours to judge here; the hub dead-letters bad messages
                     if isinstance(entry, AuditEntry) and entry.object_id == wanted:

@@ -6,7 +6,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-from schemas.codec import decode
+from schemas.codec import decode_message
 from schemas.errors import DecodeError
 from schemas.logging import get_logger
 from schemas.models import ActorRole, AuditAction, JointActionProposal, ProposalRetraction
@@ -83,13 +83,7 @@ def _caught_up(consumer: Any) -> bool:
 
 def _handle(message: Any, target: SinkTarget, audit: ExportAudit | None, stats: SinkStats) -> None:
     try:
-        record = decode(
-            message.value,
-            message.headers,
-            topic=message.topic,
-            partition=message.partition,
-            offset=message.offset,
-        )
+        record = decode_message(message)
     except DecodeError as exc:
         stats.skipped += 1
         _log.warning("sink skipped a message", reason=exc.reason, where=exc.where)
