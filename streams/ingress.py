@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from pydantic import ValidationError
 
-from schemas.codec import decode, encode
+from schemas.codec import decode_message, encode
 from schemas.errors import DecodeError
 from schemas.models import ConsentRecord, HouseholdEvent
 from streams.errors import HubError
@@ -79,13 +79,7 @@ def pseudonymise(message: Message, keys: HubKeys, *, ce_source: str) -> Forward 
     """Decode, validate and pseudonymise one ingest message."""
     where = f"topic {message.topic} partition {message.partition} offset {message.offset}"
     try:
-        record = decode(
-            message.value,
-            message.headers,
-            topic=message.topic,
-            partition=message.partition,
-            offset=message.offset,
-        )
+        record = decode_message(message)
     except DecodeError as exc:
         return dead_letter(message, exc.reason)
     found = _INGEST.search(message.topic)

@@ -20,7 +20,7 @@ from kafka.admin import KafkaAdminClient, OffsetSpec
 from schemas.settings import KafkaSettings
 from streams.errors import HubError
 
-__all__ = ["GroupLag", "HUB_STAGES", "wait_caught_up"]
+__all__ = ["HUB_STAGES", "GroupLag", "wait_caught_up"]
 
 HUB_STAGES: tuple[tuple[str, ...], ...] = (
     ("ingest.consent.v1", "ingest.wonen.v1", "ingest.school.v1", "ingest.werk.v1"),
@@ -56,7 +56,7 @@ class GroupLag:
         unknown = {TopicPartition(t, -1): -1 for t in topics if t not in self._partitions}
         if not tps:
             return unknown
-        ends = self._admin.list_partition_offsets({tp: OffsetSpec.LATEST for tp in tps})
+        ends = self._admin.list_partition_offsets(dict.fromkeys(tps, OffsetSpec.LATEST))
         committed = self._admin.list_group_offsets({self.group: tps}).get(self.group, {})
         out: dict[TopicPartition, int] = dict(unknown)
         for tp in tps:
@@ -65,11 +65,13 @@ class GroupLag:
             out[tp] = max(0, ends[tp].offset - done_at)
         return out
 
-    def committed(self, topics: Sequence[str]) -> int:
-        """How many messages of ``topics`` (full names) the group committed in total."""
+    def ends(self, topics: Sequence[str]) -> int:
+        """The sum of the end offsets of ``topics`` (full names): how much was ever written."""
         tps = self._tps(topics)
-        found = self._admin.list_group_offsets({self.group: tps}).get(self.group, {})
-        return sum(max(o.offset, 0) for o in found.values())
+        if not tps:
+            return 0
+        found = self._admin.list_partition_offsets(dict.fromkeys(tps, OffsetSpec.LATEST))
+        return sum(o.offset for o in found.values())
 
     def close(self) -> None:
         """Close the admin client."""

@@ -55,8 +55,13 @@ def step(text: str) -> None:
 def start(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     """Start ``wijkhub ARGS`` in its own session: Ctrl-C reaches the demo, which stops it."""
     with log.open("ab") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "schemas.cli", *args], env=env,
-                                stdout=out, stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "schemas.cli", *args],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     CHILDREN.append(proc)
     return proc
 
@@ -158,8 +163,11 @@ def run(workdir: Path, settings: KafkaSettings, env: dict[str, str]) -> None:
             ran = time.monotonic() - t
             waited = wait_caught_up(settings, env["WIJKHUB_HUB_APP_ID"],
                                     alive=lambda: worker.poll() is None)  # fmt: skip
-            print(f"   {month} {partner:<11} {stem:<27} {summary(log)}, exit {code}  "
-                  f"(connector {ran:4.1f}s, hub {waited:4.1f}s)", flush=True)
+            print(
+                f"   {month} {partner:<11} {stem:<27} {summary(log)}, exit {code}  "
+                f"(connector {ran:4.1f}s, hub {waited:4.1f}s)",
+                flush=True,
+            )
     step("proposals on proposals.v1")
     show(settings)
     step("stopping the hub worker")
@@ -176,7 +184,7 @@ def remove_topics(settings: KafkaSettings, group: str) -> None:
         if mine:
             admin.delete_topics(mine)
         admin.delete_groups([group])
-    except Exception as exc:  # noqa: BLE001 - clean-up is best effort; say what was left
+    except Exception as exc:
         print(f"   could not remove every topic of {settings.topic_prefix} ({exc})")
     finally:
         admin.close()
@@ -188,6 +196,7 @@ def on_sigterm(_signum: int, _frame: FrameType | None) -> None:
 
 def main() -> int:
     signal.signal(signal.SIGTERM, on_sigterm)
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # also when started in background
     run_id = f"demo-{uuid.uuid4().hex[:6]}"
     workdir = Path(tempfile.mkdtemp(prefix="wijkhub-demo-"))
     env = dict(os.environ, WIJKHUB_TOPIC_PREFIX=run_id, WIJKHUB_HUB_APP_ID=f"{run_id}-hub",
@@ -199,7 +208,6 @@ def main() -> int:
     settings = KafkaSettings(bootstrap_servers=bootstrap, topic_prefix=run_id)
     try:
         run(workdir, settings, env)
-        return 0
     except KeyboardInterrupt:
         print("\n   interrupted; stopping", flush=True)
         return 130
@@ -208,6 +216,8 @@ def main() -> int:
         if worker_log.exists():
             print(f"   last lines of the worker's log:\n{worker_log.read_text()[-3000:]}")
         raise
+    else:
+        return 0
     finally:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not skip clean-up
         for child in list(CHILDREN):

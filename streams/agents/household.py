@@ -19,7 +19,7 @@ from collections.abc import Callable
 from typing import Any
 
 from schemas.catalogue import feedback_topic, topic_spec
-from schemas.codec import decode, encode
+from schemas.codec import decode_message, encode
 from schemas.errors import DecodeError
 from schemas.logging import get_logger
 from schemas.models import (
@@ -72,13 +72,7 @@ def handle(
     was delivered (see the module's docstring).
     """
     try:
-        record = decode(
-            message.value,
-            message.headers,
-            topic=message.topic,
-            partition=message.partition,
-            offset=message.offset,
-        )
+        record = decode_message(message)
     except DecodeError as exc:
         letter = dead_letter(message, exc.reason)
         return Outbox("deadletter", (Outgoing(DEADLETTER_TOPIC, message.key, message.value,

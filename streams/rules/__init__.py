@@ -3,9 +3,10 @@
 from streams.rules.config import Rule, RuleBook, RuleError, load_rules, parse_rules
 from streams.rules.engine import Step, apply_decision, apply_event
 from streams.rules.outputs import Output, proposal_id
-from streams.rules.state import Household, decode_state, encode_state
+from streams.rules.state import Ended, Household, decode_state, encode_state
 
 __all__ = [
+    "Ended",
     "Household",
     "Output",
     "Rule",

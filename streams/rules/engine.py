@@ -8,7 +8,8 @@ docs/rules.md and DESIGN.md 'Correlation semantics'), all in event time:
   or renewed, purpose early_signalling, its domain in scope, the event's day within the
   validity); otherwise it is dropped and nothing about the household is stored;
 * withdrawal, revocation, refusal or expiry purges the household and retracts its open
-  proposal;
+  proposal; only an end marker (:class:`Ended`: when) stays, so that an older consent record
+  arriving late is stale, until an event ``grace_days`` after the end drops the marker;
 * a signal is active from ``since`` until resolved or ``signal_ttl_days`` after last seen;
 * per household at most one proposal is open; a rule of higher precedence supersedes it; a
   decision closes it and starts a cooldown that only a new domain breaks;
@@ -48,6 +49,7 @@ from streams.rules.state import (
     DOMAINS,
     ConsentState,
     DecisionState,
+    Ended,
     Household,
     ProposalState,
     SignalState,
@@ -72,7 +74,7 @@ class Step:
     ``stale``, ``decision`` or ``unknown_proposal``.
     """
 
-    state: Household | None
+    state: Household | Ended | None
     outputs: tuple[Output, ...]
     outcome: str
 
@@ -149,12 +151,13 @@ def _evaluate(
 
 
 def _purge(hh_ref: str, hh: Household | None, at: datetime, outcome: str) -> Step:
+    ended = Ended(_seconds(at))
     if hh is not None and hh.open is not None:
         retraction = make_retraction(
             hh_ref, hh.open.proposal_id, RetractionReason.CONSENT_ENDED, at
         )
-        return Step(None, (retraction,), outcome)
-    return Step(None, (), outcome)
+        return Step(ended, (retraction,), outcome)
+    return Step(ended, (), outcome)
 
 
 def _expire(hh: Household, t: int, book: RuleBook) -> None:
@@ -236,10 +239,23 @@ def _gate(hh: Household, event: HouseholdEvent, book: RuleBook) -> str | None:
     return None
 
 
-def apply_event(hh: Household | None, event: HouseholdEvent, book: RuleBook) -> Step:
+def _after_end(ended: Ended, event: HouseholdEvent, book: RuleBook) -> Step | None:
+    """The step for an event after consent ended; ``None`` when the marker is done with."""
+    t = _seconds(event.occurred_at)
+    if isinstance(event.payload, Consent):
+        return Step(ended, (), "stale") if t < ended.at else None  # older: too late to count
+    return Step(ended, (), "no_consent") if t - ended.at < book.grace_days * DAY else None
+
+
+def apply_event(hh: Household | Ended | None, event: HouseholdEvent, book: RuleBook) -> Step:
     """Apply one household event (a signal or a consent record) to the household's state."""
     hh_ref, at = event.hh_ref, event.occurred_at
     payload = event.payload
+    if isinstance(hh, Ended):
+        kept = _after_end(hh, event, book)
+        if kept is not None:
+            return kept
+        hh = None  # a newer consent record, or the marker has served its time
     if isinstance(payload, Consent):
         return _apply_consent(hh_ref, hh, event, payload, book)
     if hh is None:
@@ -270,10 +286,12 @@ def apply_event(hh: Household | None, event: HouseholdEvent, book: RuleBook) -> 
     return Step(hh, tuple(_evaluate(hh_ref, hh, at, book, reason)), "kept")
 
 
-def apply_decision(hh: Household | None, decision: CoordinatorDecision, book: RuleBook) -> Step:
+def apply_decision(
+    hh: Household | Ended | None, decision: CoordinatorDecision, book: RuleBook
+) -> Step:
     """Apply a coordinator's decision: close the proposal, start the cooldown, give feedback."""
-    if hh is None:
-        return Step(None, (), "unknown_proposal")
+    if not isinstance(hh, Household):
+        return Step(hh, (), "unknown_proposal")
     pid = decision.proposal_id.hex
     if hh.open is not None and hh.open.proposal_id == pid:
         domains = hh.open.domains

@@ -22,6 +22,7 @@ from schemas.models import ConsentPurpose, Domain
 __all__ = [
     "ConsentState",
     "DecisionState",
+    "Ended",
     "Household",
     "ProposalState",
     "SignalState",
@@ -143,8 +144,22 @@ class Household:
     recent: list[str] = field(default_factory=list)
 
 
-def encode_state(hh: Household) -> bytes:
-    """The compact table value of a household."""
+@dataclass(frozen=True, slots=True)
+class Ended:
+    """All that is left of a household whose consent ended or was refused: when it ended.
+
+    Kept until an event ``grace_days`` (event time) later arrives, so that an older consent
+    record that arrives late cannot bring the household back. No consent, no signals.
+    """
+
+    at: int
+    """Event time (epoch seconds) of the record that ended the consent."""
+
+
+def encode_state(hh: Household | Ended) -> bytes:
+    """The compact table value of a household (or of its end marker)."""
+    if isinstance(hh, Ended):
+        return f"[{_FORMAT},{hh.at}]".encode("ascii")
     c = hh.consent
     doc: list[Any] = [
         _FORMAT,
@@ -161,9 +176,12 @@ def encode_state(hh: Household) -> bytes:
     return json.dumps(doc, separators=(",", ":"), ensure_ascii=True).encode("ascii")
 
 
-def decode_state(raw: bytes) -> Household:
-    """A household from its table value (see :func:`encode_state`)."""
-    fmt, c, buurt, latest, signals, episode, open_, decided, recent = json.loads(raw)
+def decode_state(raw: bytes) -> Household | Ended:
+    """A household (or its end marker) from its table value (see :func:`encode_state`)."""
+    doc = json.loads(raw)
+    if len(doc) == 2 and doc[0] == _FORMAT:  # the end marker's form
+        return Ended(int(doc[1]))
+    fmt, c, buurt, latest, signals, episode, open_, decided, recent = doc
     if fmt != _FORMAT:
         raise ValueError(f"household state format {fmt} is not {_FORMAT}")
     return Household(

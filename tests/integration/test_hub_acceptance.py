@@ -7,11 +7,9 @@
 * no identifier from the exports is in any topic, changelog, RocksDB file or worker log.
 
 Order: the exports run month by month, consent first, each fully processed by the hub before
-the next (``streams.lag.wait_caught_up``) — the order the demo uses. The ingest topics are
-created with one partition: connectors key messages by event_id, so on several partitions
-one household's events of one export (school rows of several pupils) could be processed in
-either order. One partition gives the per-household order a per-household key would (see
-docs/hub.md, 'Known limits').
+the next (``streams.lag.wait_caught_up``) — the order the demo uses. Within one export a
+household's events keep the file's order: connectors key ingest messages per household, so
+they share a partition (the topics have the catalogue's partitions).
 """
 
 from __future__ import annotations
@@ -31,7 +29,7 @@ import pytest
 from kafka import KafkaConsumer, TopicPartition
 from kafka.admin import KafkaAdminClient
 
-from schemas.catalogue import CATALOGUE, ensure_topics
+from schemas.catalogue import ensure_topics
 from schemas.codec import decode
 from schemas.models import JointActionProposal, ProposalRetraction
 from schemas.settings import KafkaSettings
@@ -68,18 +66,22 @@ class Hub:
     def create(cls, bootstrap: str, work: Path, keys: Path) -> Hub:
         prefix = f"t-{uuid.uuid4().hex[:10]}"
         settings = KafkaSettings(bootstrap_servers=bootstrap, topic_prefix=prefix)
-        env = {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": bootstrap, "WIJKHUB_TOPIC_PREFIX": prefix,
-               "WIJKHUB_HUB_APP_ID": f"{prefix}-hub", "WIJKHUB_HUB_DATA_DIR": str(work / "hub"),
-               "WIJKHUB_HUB_WEB_PORT": "0", "WIJKHUB_LOG_FORMAT": "json",
-               "WIJKHUB_HUB_KEYS_DIR": str(keys), "WIJKHUB_HUB_PUBLIC_KEY": str(keys / "hub.pub"),
-               "WIJKHUB_STATE_DIR": str(work / "connectors"),
-               "WIJKHUB_HUB_COMMIT_INTERVAL": "0.2", "WIJKHUB_HUB_SESSION_TIMEOUT": "6"}  # fmt: skip
+        env = {
+            **os.environ,
+            "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
+            "WIJKHUB_TOPIC_PREFIX": prefix,
+            "WIJKHUB_HUB_APP_ID": f"{prefix}-hub",
+            "WIJKHUB_HUB_DATA_DIR": str(work / "hub"),
+            "WIJKHUB_HUB_WEB_PORT": "0",
+            "WIJKHUB_LOG_FORMAT": "json",
+            "WIJKHUB_HUB_KEYS_DIR": str(keys),
+            "WIJKHUB_HUB_PUBLIC_KEY": str(keys / "hub.pub"),
+            "WIJKHUB_STATE_DIR": str(work / "connectors"),
+            "WIJKHUB_HUB_COMMIT_INTERVAL": "0.2",  # a lag of 0 shows soon after the work
+            "WIJKHUB_HUB_SESSION_TIMEOUT": "6",  # a killed worker's partitions free up soon
+        }
         work.mkdir(parents=True, exist_ok=True)
-        one = tuple(
-            dataclasses.replace(s, partitions=1) if s.name.startswith("ingest.") else s
-            for s in CATALOGUE
-        )
-        ensure_topics(settings, catalogue=one)  # before the worker: it keeps what exists
+        ensure_topics(settings)  # the catalogue's, before any connector publishes
         return cls(settings, env, work)
 
     @property
@@ -195,23 +197,25 @@ def first_run(
     """Every export through the connectors and one worker, which is then stopped."""
     exports, keys = inputs
     hub = Hub.create(bootstrap_servers, tmp_path_factory.mktemp("run1"), keys)
-    hub.start()
     try:
-        for name in runs(exports):
-            hub.publish(exports, name)
-            hub.wait()
+        hub.start()
+        try:
+            for name in runs(exports):
+                hub.publish(exports, name)
+                hub.wait()
+        finally:
+            code = hub.stop()
+        assert code == 0, hub.log()
+        yield hub
     finally:
-        code = hub.stop()
-    assert code == 0, hub.log()
-    yield hub
-    hub.remove()
+        hub.remove()
 
 
 def test_proposals_equal_the_reference(first_run: Hub, inputs: tuple[Path, Path]) -> None:
     exports, keys = inputs
     expected = reference(exports, keys, RULES)
     got = published(first_run.settings)
-    assert len(expected.proposals) >= 30, "the scenario should make proposals"  # noqa: PLR2004
+    assert len(expected.proposals) >= 30, "the scenario should make proposals"
     assert sorted(got.proposals) == sorted(expected.proposals)
     for pid, content in expected.proposals.items():
         assert got.proposals[pid] == content
@@ -227,13 +231,16 @@ def test_rerun_with_sigkills_gives_the_same_proposal_ids(
     exports, keys = inputs
     hub = Hub.create(bootstrap_servers, tmp_path / "run2", keys)
     names = runs(exports)
-    kill_after = {names[5], names[7], names[11]}  # mid-stream in months two and three
+    # SIGKILL while the hub works on these exports (months two and three), this many seconds
+    # after its ingress began to forward them: early, and deeper into the proposals
+    kill_in = {names[5]: 0.0, names[6]: 0.3, names[7]: 0.15, names[10]: 0.2, names[11]: 0.4}
     killed_mid_stream = 0
     hub.start()
     try:
         for name in names:
-            if name in kill_after:
-                killed_mid_stream += _kill_while_busy(hub, hub.connector(exports, name))
+            if name in kill_in:
+                connector = hub.connector(exports, name)
+                killed_mid_stream += _kill_while_busy(hub, connector, kill_in[name])
                 hub.start()
             else:
                 hub.publish(exports, name)
@@ -250,19 +257,22 @@ def test_rerun_with_sigkills_gives_the_same_proposal_ids(
         hub.remove()
 
 
-def _kill_while_busy(hub: Hub, connector: subprocess.Popen[bytes]) -> int:
-    """SIGKILL the worker once it committed some of the export the connector is publishing,
-    with more to do; then let the connector finish. 1 if the worker was busy when killed."""
+def _kill_while_busy(
+    hub: Hub, connector: subprocess.Popen[bytes], delay: float, limit: float = 30
+) -> int:
+    """SIGKILL the worker ``delay`` seconds after its ingress began to forward events of the
+    export the connector is publishing; then let the connector finish. 1 if the worker had
+    work left when killed."""
     assert hub.worker is not None
-    names = [hub.settings.topic(t) for t in ("ingest.consent.v1", "ingest.wonen.v1",
-             "ingest.school.v1", "ingest.werk.v1", "household-events.v1")]  # fmt: skip
+    forwarded = [hub.settings.topic("household-events.v1")]
+    inputs = [hub.settings.topic(f"ingest.{d}.v1") for d in ("consent", "wonen", "school", "werk")]
+    deadline = time.monotonic() + limit
     with GroupLag(hub.settings, hub.group) as lag:
-        start = lag.committed(names)
-        busy = False
-        while connector.poll() is None and not busy:
-            now = lag.committed(names)
-            busy = now > start and sum(lag.lag(names).values()) > 0
-            time.sleep(0.005)
+        start = lag.ends(forwarded)
+        while lag.ends(forwarded) == start and time.monotonic() < deadline:
+            time.sleep(0.002)
+        time.sleep(delay)
+        busy = sum(lag.lag(inputs + forwarded).values()) > 0
     hub.stop(signal.SIGKILL)
     assert connector.wait(timeout=120) in (0, 3), (hub.work / "connectors.log").read_text()
     return int(busy)
@@ -276,7 +286,7 @@ def _identifiers(exports: Path) -> set[bytes]:
     found: set[bytes] = set()
     for file in truth["files"]:
         for row in file["valid"]:
-            _, postcode, number, addition = row["id"].split("|")
+            _, postcode, number, _addition = row["id"].split("|")
             spaced = f"{postcode[:4]} {postcode[4:]}"
             found |= {postcode.encode(), spaced.encode(), spaced.lower().encode(),
                       row["id"].encode(), f"{postcode}|{number}".encode(),
@@ -289,7 +299,7 @@ def test_no_identifier_in_topics_changelogs_state_or_log(
 ) -> None:
     exports, _ = inputs
     needles = _identifiers(exports)
-    assert len(needles) > 1000  # noqa: PLR2004 - 2,000 households
+    assert len(needles) > 1000
     topics = topics_of(first_run.settings)
     assert any(t.endswith("-households-changelog") for t in topics), topics
     refs: set[bytes] = set()

@@ -72,7 +72,7 @@ def _midnight(day: date) -> datetime:
 def _consent_rows(path: Path) -> dict[int, dict[str, str]]:
     with path.open(encoding="utf-8", newline="") as f:
         rows = list(csv.DictReader(f, delimiter="|"))
-    return {n: row for n, row in enumerate(rows, start=2)}  # line 1 is the header
+    return dict(enumerate(rows, start=2))  # line 1 is the header
 
 
 def export_events(exports: Path) -> list[tuple[str, list[Event]]]:
@@ -162,7 +162,7 @@ def _working_days(start: date, n: int) -> date:
     day = start
     while n:
         day += timedelta(days=1)
-        n -= day.weekday() < 5  # noqa: PLR2004 - Monday to Friday
+        n -= day.weekday() < 5
     return day
 
 
@@ -184,6 +184,7 @@ class _Replay:
         self.key_id = pseudonym["key_id"]
         self.key = base64.b64decode(pseudonym["key"])
         self.households: dict[str, _Household] = {}
+        self.ended: dict[str, datetime] = {}  # when a household's consent last ended
         self.out = Outcome()
 
     def hh_ref(self, address: str) -> str:
@@ -205,10 +206,13 @@ class _Replay:
         if hh is not None and hh.open is not None:
             self.out.retractions[hh.open[0]] = "consent_ended"
         self.households.pop(e.address, None)
+        self.ended[e.address] = e.at
 
     def _consent(self, e: Event, hh: _Household | None) -> None:
         if hh is not None and e.at < hh.consent_at:
             return  # an older consent record than the one in force
+        if hh is None and e.at < self.ended.get(e.address, e.at):
+            return  # older than the record that ended consent
         if not self._valid(e.facts, e.status, e.at.date()):
             self._purge(e, hh)
             return
@@ -249,9 +253,7 @@ class _Replay:
         gemeente = f"GM{hh.buurt[2:6]}" if hh.buurt else None
         best: dict[str, _Rule] = {}
         for r in self.rules:
-            if r.scope in ("", hh.buurt, gemeente) and len(r.scope) >= len(
-                best.get(r.id, r).scope
-            ):
+            if r.scope in ("", hh.buurt, gemeente) and len(r.scope) >= len(best.get(r.id, r).scope):
                 best[r.id] = r
         for rule in sorted(best.values(), key=lambda r: r.rank):
             active = self._active(hh, at, rule.spec["window_days"])
@@ -282,7 +284,7 @@ class _Replay:
         ref = self.hh_ref(e.address)
         pid = uuid5(PROPOSAL_NAMESPACE, f"proposal|{ref}|{rule.id}|{hh.episode}")
         hh.open = (pid, rule.rank)
-        self.out.proposals[pid] = _content(pid, ref, hh, rule, active, e.at)
+        self.out.proposals[pid] = _content(pid, ref, hh, rule, active=active, at=e.at)
 
 
 def _kind(s: dict[str, Any]) -> str:
@@ -292,7 +294,7 @@ def _kind(s: dict[str, Any]) -> str:
 
 
 def _content(
-    pid: UUID, ref: str, hh: _Household, rule: _Rule, active: list[dict[str, Any]], at: datetime
+    pid: UUID, ref: str, hh: _Household, rule: _Rule, *, active: list[dict[str, Any]], at: datetime
 ) -> dict[str, Any]:
     spec = rule.spec
     day = at.date()

@@ -97,3 +97,30 @@ def test_ingress_pseudonymises_and_dead_letters(app, tmp_path: Path) -> None:
     headers = dict(dead.messages[0].headers)
     assert dead.messages[0].topic == "deadletter.v1"
     assert b"single-object" in headers["dlq_reason"]
+
+
+def test_household_state_is_written_only_after_the_sink_returned(app) -> None:
+    """After a SIGKILL the state may be ahead of the committed offsets, and replayed events
+    are then duplicates that emit nothing: so state must never be ahead of the outputs."""
+    agent = app.wijkhub_household
+    table = agent.table
+    key = arrears(1, 0).hh_ref.encode()
+    seen_by_sink: list[bytes | None] = []
+
+    async def sink(outbox) -> None:
+        if outbox.records:
+            seen_by_sink.append(table.get(key))
+
+    async def scenario() -> bytes | None:
+        async with agent.test_context(sink=[sink]) as ctx:
+            for event in (consent(1, 0), arrears(1, 1), absence(1, 2)):
+                value, headers = _encoded(event)
+                await ctx.put(key=event.hh_ref.encode(), value=value, headers=headers)
+        return table.get(key)
+
+    after = asyncio.run(scenario())
+    (before,) = seen_by_sink  # the sink ran once: for the proposal
+    assert before is not None
+    assert before != after  # the sink saw the state before the proposal ...
+    assert b"multi_domain" not in before
+    assert b"multi_domain" in after  # ... which was stored once the sink returned

@@ -22,6 +22,7 @@ from schemas.models import (
     SignalStatus,
 )
 from streams.rules import (
+    Ended,
     RuleError,
     apply_decision,
     apply_event,
@@ -32,7 +33,7 @@ from streams.rules import (
     proposal_id,
 )
 from streams.rules.outputs import add_working_days
-from tests.unit.hub.factories import absence, arrears, consent, decision, hh_ref, work
+from tests.unit.hub.factories import absence, arrears, at, consent, decision, hh_ref, work
 
 BOOK = load_rules()
 
@@ -96,24 +97,47 @@ def test_eviction_risk_supersedes_and_responds_in_three_working_days():
     assert SignalKind.RENT_ARREARS_EVICTION_RISK in {s.kind for s in urgent.signals}
 
 
+def ended_at(day: int) -> bytes:
+    """The table value of a household whose consent ended on ``day``: when, nothing else."""
+    return encode_state(Ended(int(at(day).timestamp())))
+
+
 def test_withdrawal_purges_and_retracts():
-    raw, outputs, outcomes = run(
-        [consent(1, 0), arrears(1, 1), absence(1, 2), consent(1, 5, ConsentStatus.WITHDRAWN)]
-    )
-    assert raw is None
+    events = [consent(1, 0), arrears(1, 1), absence(1, 2), consent(1, 5, ConsentStatus.WITHDRAWN)]
+    raw, outputs, outcomes = run(events)
+    assert raw == ended_at(5)
     assert isinstance(outputs[-1], ProposalRetraction)
     assert outputs[-1].reason is RetractionReason.CONSENT_ENDED
     assert outcomes[-1] == "purged"
-    raw, later, _ = run([arrears(1, 6), absence(1, 7)])
+    raw, later, _ = run([*events, arrears(1, 6), absence(1, 7)])
+    assert raw == ended_at(5)
+    assert later == outputs
+
+
+def test_withdrawal_before_an_older_consent_is_not_undone():
+    withdrawn = consent(1, 5, ConsentStatus.WITHDRAWN)
+    older = consent(1, 2, valid_from=2)  # registered before the withdrawal, arrives after it
+    raw, outputs, outcomes = run([withdrawn, older, arrears(1, 6), absence(1, 7)])
+    assert outcomes == ["no_consent", "stale", "no_consent", "no_consent"]
+    assert (raw, outputs) == (ended_at(5), [])
+    _, outputs, outcomes = run([withdrawn, consent(1, 8, seq=1), arrears(1, 9), absence(1, 9)])
+    assert outcomes[1] == "consent"  # a newer consent counts
+    assert len(proposals(outputs)) == 1
+
+
+def test_the_end_marker_goes_after_grace_days():
+    raw, _, outcomes = run([consent(1, 0, ConsentStatus.REFUSED), arrears(1, 13)])
+    assert raw == ended_at(0)
+    assert outcomes == ["no_consent", "no_consent"]
+    raw, _, _ = run([consent(1, 0, ConsentStatus.REFUSED), arrears(1, BOOK.grace_days)])
     assert raw is None
-    assert later == []
 
 
 def test_expired_consent_purges_at_the_next_event():
     raw, outputs, outcomes = run(
         [consent(1, 0, valid_days=10), arrears(1, 1), absence(1, 2), work(1, 20)]
     )
-    assert raw is None
+    assert raw == ended_at(20)
     assert outcomes[-1] == "purged"
     assert outputs[-1].reason is RetractionReason.CONSENT_ENDED
 

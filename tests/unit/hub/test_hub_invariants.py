@@ -1,8 +1,9 @@
 """A hypothesis state machine over consent, signal and decision sequences of one household.
 
 Invariants: no proposal without valid consent (with the joint_action purpose) at that event
-time; a withdrawal purges the state and retracts every open proposal; the same input gives the
-same outputs, also when every event is delivered twice (at-least-once).
+time; a withdrawal purges the state (only the end marker, its time, stays) and retracts every
+open proposal; an older consent record that arrives after the withdrawal changes nothing; the
+same input gives the same outputs, also when every event is delivered twice (at-least-once).
 """
 
 from __future__ import annotations
@@ -19,7 +20,14 @@ from schemas.models import (
     ProposalRetraction,
     SignalStatus,
 )
-from streams.rules import apply_decision, apply_event, decode_state, encode_state, load_rules
+from streams.rules import (
+    Ended,
+    apply_decision,
+    apply_event,
+    decode_state,
+    encode_state,
+    load_rules,
+)
 from tests.unit.hub.factories import absence, arrears, consent, decision, work
 
 BOOK = load_rules()
@@ -46,6 +54,7 @@ class Household(RuleBasedStateMachine):
         self.raw: bytes | None = None
         self.outputs: list = []
         self.consent: tuple[int, int | None, bool] | None = None  # from, until, joint_action
+        self.ended: int | None = None  # day the last consent ended
         self.open: set = set()
 
     def _apply(self, event) -> list:
@@ -88,8 +97,8 @@ class Household(RuleBasedStateMachine):
     def end_consent(self, status) -> None:
         had_open = set(self.open)
         outputs = self._apply(consent(1, self.day, status, seq=len(self.events)))
-        self.consent = None
-        assert self.raw is None, "consent ended but state was kept"
+        self.consent, self.ended = None, self.day
+        assert self._purged(), "consent ended but state was kept"
         retracted = {o.proposal_id for o in outputs if isinstance(o, ProposalRetraction)}
         assert retracted == had_open, "every open proposal is retracted when consent ends"
         assert not any(isinstance(o, JointActionProposal) for o in outputs)
@@ -113,6 +122,28 @@ class Household(RuleBasedStateMachine):
                 assert start <= self.day, "proposal before the consent was valid"
                 assert until is None or self.day <= until, "proposal after the consent expired"
 
+    @precondition(
+        lambda self: (
+            self.ended is not None
+            and self.consent is None
+            and self.day < self.ended + BOOK.grace_days
+        )
+    )
+    @rule(earlier=st.integers(1, 30))
+    def older_consent_arrives_late(self, earlier: int) -> None:
+        assert self.ended is not None
+        day = self.ended - earlier  # registered before the end, processed after it
+        late = consent(1, day, valid_from=day, seq=len(self.events))
+        state = decode_state(self.raw) if self.raw is not None else None
+        step = apply_event(state, late, BOOK)
+        assert step.outcome == "stale"
+        assert step.outputs == ()
+        self._apply(late)
+        assert self._purged()
+
+    def _purged(self) -> bool:
+        return self.raw is None or isinstance(decode_state(self.raw), Ended)
+
     @precondition(lambda self: bool(self.open))
     @rule(what=st.sampled_from(list(Decision)))
     def decide(self, what) -> None:
@@ -123,7 +154,7 @@ class Household(RuleBasedStateMachine):
     @invariant()
     def no_state_without_consent(self) -> None:
         if self.consent is None:
-            assert self.raw is None
+            assert self._purged()
 
     @invariant()
     def state_is_small(self) -> None:
