@@ -19,6 +19,34 @@ __all__ = ["main"]
 
 Handler = Callable[[argparse.Namespace], int]
 
+# Which extra brings a third-party module, for a clear message on a partial install.
+_EXTRA_OF = {
+    "faust": "hub",
+    "mode": "hub",
+    "rocksdict": "hub",
+    "fastapi": "inbox",
+    "uvicorn": "inbox",
+    "jinja2": "inbox",
+    "itsdangerous": "inbox",
+    "multipart": "inbox",
+    "psycopg": "inbox",
+    "kafka": "connectors",
+    "nacl": "connectors",
+    "tqdm": "connectors",
+}
+
+
+def missing_module_message(command: str, module: str | None) -> str:
+    """What to tell a user whose install lacks ``module`` for ``wijkhub command``."""
+    top = (module or "").split(".")[0]
+    extra = _EXTRA_OF.get(top)
+    if extra is None:
+        return f"`wijkhub {command}` needs the Python module {module!r}, which is not installed"
+    return (
+        f"`wijkhub {command}` needs {top!r}, which this install does not have; "
+        f"install it with: pip install 'wijkhub[{extra}]'"
+    )
+
 
 def build_parser() -> argparse.ArgumentParser:
     """The parser with every installed package's sub-commands."""
@@ -44,6 +72,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return handler(args)
     except WijkhubError as exc:
         print(f"wijkhub: error: {exc}", file=sys.stderr)
+        return 1
+    except ModuleNotFoundError as exc:
+        if exc.name and exc.name.split(".")[0] in {"schemas", "connectors", "streams"}:
+            raise  # our own code is broken: show the traceback
+        print(f"wijkhub: error: {missing_module_message(args.command, exc.name)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130

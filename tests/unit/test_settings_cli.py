@@ -44,3 +44,29 @@ def test_cli_usage_error_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
         main(["no-such-command"])
     assert exc.value.code == 2
     assert "invalid choice" in capsys.readouterr().err
+
+
+def test_partial_install_names_the_extra_to_install() -> None:
+    from schemas.cli import missing_module_message
+
+    assert "pip install 'wijkhub[hub]'" in missing_module_message("worker", "faust")
+    assert "pip install 'wijkhub[inbox]'" in missing_module_message("inbox", "fastapi.routing")
+    assert "not installed" in missing_module_message("x", "somethingelse")
+
+
+def test_missing_module_in_a_command_is_a_clear_error(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_faust(name: str, *args: object, **kwargs: object) -> object:
+        if name == "faust" or name.startswith("faust."):
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+        return real_import(name, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.delitem(__import__("sys").modules, "streams.worker", raising=False)
+    monkeypatch.setattr(builtins, "__import__", no_faust)
+    assert main(["worker"]) == 1
+    assert "pip install 'wijkhub[hub]'" in capsys.readouterr().err
