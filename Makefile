@@ -33,6 +33,7 @@ unit: $(STAMP)
 	$(PY) -m pytest tests/unit
 
 bench: $(STAMP)
+	$(PY) -m pip install --quiet -e '.[bench]'
 	$(WITH_KAFKA) $(PY) -m bench
 
 kafka-start:

@@ -67,7 +67,8 @@ def _chart(results: list[Result], path: Path) -> None:
         import matplotlib.pyplot as plt
     except ImportError:
         return
-    rated = [r for r in results if r.ratio is not None]
+    # throughputs only (higher is better); times are in the JSON and the printed lines
+    rated = [r for r in results if r.ratio is not None and r.unit.endswith("/s")]
     if not rated:
         return
     fig, ax = plt.subplots(figsize=(8, 0.6 * len(rated) + 1.5))
