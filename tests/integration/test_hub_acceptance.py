@@ -21,6 +21,7 @@ import subprocess
 import sys
 import time
 import uuid
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,7 @@ from schemas.catalogue import ensure_topics
 from schemas.codec import decode
 from schemas.models import JointActionProposal, ProposalRetraction
 from schemas.settings import KafkaSettings
+from streams.errors import HubError
 from streams.keys import init_keys
 from streams.lag import GroupLag, wait_caught_up
 from tests.unit.hub.reference import Outcome, content_of, export_events, reference
@@ -61,6 +63,7 @@ class Hub:
     env: dict[str, str]
     work: Path
     worker: subprocess.Popen[bytes] | None = None
+    stall_restarts: int = 0
 
     @classmethod
     def create(cls, bootstrap: str, work: Path, keys: Path) -> Hub:
@@ -117,10 +120,30 @@ class Hub:
         assert code in (0, 3), (self.work / "connectors.log").read_text()[-3000:]
 
     def wait(self) -> float:
+        """Wait until the hub has caught up.
+
+        After a SIGKILL and restart, faust-streaming can stop fetching one partition (open
+        upstream: faust-streaming/faust#629; docs/hub.md, known limits). If the group stops
+        catching up, do what docs/hub.md tells an operator — restart the worker — once, and
+        count it; the test's assertions on proposal ids then still have to hold.
+        """
+        try:
+            return self._wait(timeout=45)
+        except HubError:
+            if self.worker is None or self.worker.poll() is not None:
+                raise
+            print("the hub stopped catching up; restarting its worker once:\n" + self.log())
+            self.stall_restarts += 1
+            self.stop()
+            _wait_until_group_empty(self)
+            self.start()
+            return self._wait(timeout=90)
+
+    def _wait(self, timeout: float) -> float:
         worker = self.worker
         alive = (lambda: worker.poll() is None) if worker is not None else None
         try:
-            return wait_caught_up(self.settings, self.group, timeout=90, alive=alive)
+            return wait_caught_up(self.settings, self.group, timeout=timeout, alive=alive)
         except Exception:
             print(self.log())
             raise
@@ -251,6 +274,11 @@ def test_rerun_with_sigkills_gives_the_same_proposal_ids(
     try:
         again = published(hub.settings)
         assert killed_mid_stream >= 1, "no SIGKILL hit the hub while it had work to do"
+        if hub.stall_restarts:
+            warnings.warn(
+                f"the hub stalled after a restart {hub.stall_restarts}x (faust#629); restarted",
+                stacklevel=1,
+            )
         first = published(first_run.settings)
         assert sorted(again.proposals) == sorted(first.proposals), hub.log()
         assert again.retractions.keys() == first.retractions.keys()
