@@ -7,10 +7,9 @@ import faust
 from schemas.catalogue import ensure_topics as ensure_catalogue
 from schemas.logging import get_logger
 from schemas.settings import KafkaSettings
-from streams.agents import topic_names
+from streams.agents import heartbeat
 from streams.app import create_app
 from streams.config import HubSettings
-from streams.topics import ensure_topics
 
 __all__ = ["run_worker"]
 
@@ -24,7 +23,7 @@ def run_worker(loglevel: str = "warn") -> int:
     report = ensure_catalogue(kafka)  # every catalogue topic, with its retention and size
     if report.created:
         log.info("catalogue topics created", count=len(report.created))
-    ensure_topics(kafka, topic_names(kafka), hub.partitions)  # the heartbeat's own topics
+    ensure_catalogue(kafka, catalogue=heartbeat.TOPICS)  # the heartbeat's own topics
     app = create_app(kafka, hub)
     log.info(
         "worker starting",

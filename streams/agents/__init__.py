@@ -11,7 +11,7 @@ from streams.config import HubSettings
 from streams.keys import load_keys
 from streams.rules import load_rules
 
-__all__ = ["register_all", "topic_names"]
+__all__ = ["register_all"]
 
 
 def register_all(app: Any, kafka: KafkaSettings, hub: HubSettings) -> Metrics:
@@ -24,8 +24,3 @@ def register_all(app: Any, kafka: KafkaSettings, hub: HubSettings) -> Metrics:
     app.wijkhub_household = household.register(app, kafka, book, hub.ce_source, metrics)
     register_batch_log(app, metrics)
     return metrics
-
-
-def topic_names(kafka: KafkaSettings) -> list[str]:
-    """Full names of the hub's own topics outside the catalogue (created by the worker)."""
-    return [kafka.topic(heartbeat.TOPIC), kafka.topic(heartbeat.ACK_TOPIC)]

@@ -11,13 +11,40 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from schemas.catalogue import Role, TopicSpec
 from schemas.logging import get_logger
 from schemas.settings import KafkaSettings
 
-__all__ = ["ACK_TOPIC", "TOPIC", "register"]
+__all__ = ["ACK_TOPIC", "TOPIC", "TOPICS", "register"]
 
 TOPIC = "heartbeat.v1"
 ACK_TOPIC = "heartbeat-ack.v1"
+
+_PARTNERS = frozenset({Role.CORPORATIE, Role.SCHOOL, Role.GEMEENTE})
+TOPICS: tuple[TopicSpec, ...] = (
+    TopicSpec(
+        TOPIC,
+        "Heartbeats from partners (JSON, no personal data). Key: partner id.",
+        "partner id",
+        (),
+        _PARTNERS,
+        frozenset({Role.HUB}),
+        retention_days=1,
+        partitions=4,
+    ),
+    TopicSpec(
+        ACK_TOPIC,
+        "The hub's answers to heartbeats (JSON, counts only). Key: partner id.",
+        "partner id",
+        (),
+        frozenset({Role.HUB}),
+        _PARTNERS,
+        retention_days=1,
+        partitions=4,
+    ),
+)
+"""The heartbeat's own topics: operational, outside the contracts' catalogue, created the
+same way (``schemas.catalogue.ensure_topics(settings, catalogue=TOPICS)``)."""
 
 log = get_logger(__name__)
 
@@ -32,7 +59,7 @@ def register(app: Any, kafka: KafkaSettings) -> None:
     }
     source = app.topic(kafka.topic(TOPIC), **raw)
     acks = app.topic(kafka.topic(ACK_TOPIC), **raw)
-    counts = app.Table("heartbeats", default=int, partitions=app.conf.topic_partitions)
+    counts = app.Table("heartbeats", default=int, partitions=TOPICS[0].partitions)
 
     @app.agent(source)
     async def heartbeat(stream: Any) -> None:
