@@ -25,7 +25,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from kafka import KafkaProducer
 
 from connectors.config import ConnectorSettings
 from connectors.corporation import CorporationConnector
@@ -33,6 +33,7 @@ from connectors.publisher import producer_config
 from connectors.synthetic.generate import generate
 from schemas.catalogue import ensure_topics, topic_spec
 from schemas.settings import KafkaSettings
+from schemas.topic_reader import read_to_end
 from streams.keys import init_keys
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,18 +43,7 @@ HOUSEHOLDS = 100_000
 
 def _read_back(settings: KafkaSettings) -> list[tuple[bytes, bytes, list[tuple[str, bytes]]]]:
     """Every message the connector published: key, value and headers, ready to re-send."""
-    consumer = KafkaConsumer(**settings.kafka_python_config(), enable_auto_commit=False)
-    topic = settings.topic(TOPIC)
-    parts = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic)]
-    consumer.assign(parts)
-    consumer.seek_to_beginning(*parts)
-    ends = consumer.end_offsets(parts)
-    out = []
-    while any(consumer.position(tp) < ends[tp] for tp in parts):
-        for batch in consumer.poll(timeout_ms=2000).values():
-            out.extend((r.key, r.value, list(r.headers)) for r in batch)
-    consumer.close()
-    return out
+    return [(r.key, r.value, list(r.headers)) for r in read_to_end(settings, settings.topic(TOPIC))]
 
 
 def _settings(tag: str) -> KafkaSettings:

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import uuid
 
-from kafka import KafkaConsumer, TopicPartition
-
 from bench._hub import Hub, rss_mib
 from bench._kafka import raw_consume_seconds
 from bench._prepared import prepared
 from bench._report import Result
+from schemas.settings import KafkaSettings
+from schemas.topic_reader import read_to_end
 
 EVENTS = 1_000_000
 HOUSEHOLDS = 100_000
@@ -22,22 +22,12 @@ HOUSEHOLDS = 100_000
 
 def changelog_state_bytes(bootstrap: str, topic: str) -> tuple[int, int]:
     """(households, bytes of key + value of the latest entry per household) in a changelog."""
-    consumer = KafkaConsumer(
-        bootstrap_servers=bootstrap,
-        auto_offset_reset="earliest",
-        enable_auto_commit=False,
-        consumer_timeout_ms=3000,
-    )
-    parts = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
-    consumer.assign(parts)
-    consumer.seek_to_beginning(*parts)
     latest: dict[bytes, int] = {}
-    for message in consumer:
+    for message in read_to_end(KafkaSettings(bootstrap_servers=bootstrap), topic):
         if message.value is None:
             latest.pop(message.key, None)
         else:
             latest[message.key] = len(message.key) + len(message.value)
-    consumer.close()
     return len(latest), sum(latest.values())
 
 

@@ -27,12 +27,12 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from kafka import KafkaConsumer, TopicPartition
 from kafka.admin import KafkaAdminClient
 
 from schemas.codec import decode
 from schemas.models import JointActionProposal, ProposalRetraction
 from schemas.settings import KafkaSettings
+from schemas.topic_reader import read_to_end
 from streams.lag import wait_caught_up
 
 HOUSEHOLDS = int(os.environ.get("WIJKHUB_DEMO_HOUSEHOLDS", "1000"))
@@ -95,27 +95,10 @@ def summary(log: Path) -> str:
     return f"published {found.get('published', '?'):>4}, rejected {found.get('rejected', '?'):>2}"
 
 
-def read_topic(settings: KafkaSettings, topic: str) -> list[Any]:
-    """Every message on ``topic`` up to its current end (no consumer group, no idle wait)."""
-    consumer = KafkaConsumer(enable_auto_commit=False, **settings.kafka_python_config())
-    try:
-        tps = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
-        consumer.assign(tps)
-        consumer.seek_to_beginning(*tps)
-        ends = consumer.end_offsets(tps)
-        messages: list[Any] = []
-        while any(consumer.position(tp) < ends[tp] for tp in tps):
-            for batch in consumer.poll(timeout_ms=500).values():
-                messages.extend(batch)
-        return messages
-    finally:
-        consumer.close()
-
-
 def show(settings: KafkaSettings) -> None:
     proposals: dict[Any, JointActionProposal] = {}
     retracted: dict[Any, str] = {}
-    for message in read_topic(settings, settings.topic("proposals.v1")):
+    for message in read_to_end(settings, settings.topic("proposals.v1")):
         record = decode(message.value, message.headers)
         if isinstance(record, JointActionProposal):
             proposals[record.proposal_id] = record  # at-least-once: dedupe by id

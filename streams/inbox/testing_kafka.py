@@ -19,6 +19,7 @@ from typing import Any
 from schemas.codec import decode, encode
 from schemas.models import ContractModel
 from schemas.settings import KafkaSettings
+from schemas.topic_reader import read_to_end
 from streams.inbox.testing import TEST_ACCOUNTS, coordinator_toml
 
 __all__ = ["HUB_SOURCE", "publish_records", "read_records", "running_inbox"]
@@ -45,25 +46,8 @@ def publish_records(settings: KafkaSettings, topic: str, records: list[ContractM
 
 def read_records(settings: KafkaSettings, topic: str, *, timeout: float = 30) -> list[object]:
     """Every record now on a catalogue topic, decoded (headers checked)."""
-    from kafka import KafkaConsumer, TopicPartition
-
-    consumer: Any = KafkaConsumer(**settings.kafka_python_config(), group_id=None)
-    try:
-        name = settings.topic(topic)
-        partitions = [TopicPartition(name, p) for p in sorted(consumer.partitions_for_topic(name))]
-        consumer.assign(partitions)
-        consumer.seek_to_beginning(*partitions)
-        ends = consumer.end_offsets(partitions)
-        found: list[object] = []
-        deadline = time.monotonic() + timeout
-        while any(consumer.position(tp) < end for tp, end in ends.items()):
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"could not read {name} to its end in {timeout}s")
-            for messages in consumer.poll(timeout_ms=500).values():
-                found.extend(decode(m.value, m.headers) for m in messages)
-        return found
-    finally:
-        consumer.close()
+    messages = read_to_end(settings, settings.topic(topic), timeout=timeout)
+    return [decode(m.value, m.headers) for m in messages]
 
 
 def _free_port() -> int:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import time
-from typing import Any
 from uuid import UUID
 
 from schemas.codec import decode_message
 from schemas.errors import DecodeError
 from schemas.models import AuditEntry
 from schemas.settings import KafkaSettings
+from schemas.topic_reader import TopicReadError, read_to_end
 from streams.inbox.audit import AUDIT_TOPIC
 from streams.inbox.errors import InboxError
 
@@ -20,34 +19,18 @@ def read_trail(
     settings: KafkaSettings, proposal_id: UUID, *, timeout: float = 60
 ) -> list[AuditEntry]:
     """Every audit entry about ``proposal_id`` on the topic now, oldest first."""
-    from kafka import KafkaConsumer, TopicPartition
-
     topic = settings.topic(AUDIT_TOPIC)
-    consumer: Any = KafkaConsumer(
-        **settings.kafka_python_config(), enable_auto_commit=False, group_id=None
-    )
     try:
-        ids = consumer.partitions_for_topic(topic)
-        if not ids:
-            raise InboxError(f"topic {topic} does not exist; run `wijkhub topics create`")
-        partitions = [TopicPartition(topic, p) for p in sorted(ids)]
-        consumer.assign(partitions)
-        consumer.seek_to_beginning(*partitions)
-        ends = consumer.end_offsets(partitions)
-        wanted = str(proposal_id)
-        found: list[AuditEntry] = []
-        deadline = time.monotonic() + timeout
-        while any(consumer.position(tp) < end for tp, end in ends.items()):
-            if time.monotonic() > deadline:
-                raise InboxError(f"topic {topic}: reading the trail took over {timeout:.0f}s")
-            for messages in consumer.poll(timeout_ms=500).values():
-                for m in messages:
-                    try:
-                        entry = decode_message(m)
-                    except DecodeError:
-                        continue  # not ours to judge here; the hub dead-letters bad messages
-                    if isinstance(entry, AuditEntry) and entry.object_id == wanted:
-                        found.append(entry)
-        return sorted(found, key=lambda e: e.at)
-    finally:
-        consumer.close()
+        messages = read_to_end(settings, topic, timeout=timeout)
+    except TopicReadError as exc:
+        raise InboxError(str(exc)) from None
+    wanted = str(proposal_id)
+    found: list[AuditEntry] = []
+    for m in messages:
+        try:
+            entry = decode_message(m)
+        except DecodeError:
+            continue  # not ours to judge here; the hub dead-letters bad messages
+        if isinstance(entry, AuditEntry) and entry.object_id == wanted:
+            found.append(entry)
+    return sorted(found, key=lambda e: e.at)

@@ -17,12 +17,12 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from kafka import KafkaConsumer, TopicPartition
 
 from connectors.synthetic.generate import TRUTH_FILE, generate
 from schemas.catalogue import ensure_topics, topic_spec
 from schemas.codec import decode
 from schemas.settings import KafkaSettings
+from schemas.topic_reader import read_to_end
 from streams.keys import init_keys, load_keys, unseal
 
 pytestmark = pytest.mark.integration
@@ -93,20 +93,7 @@ def published(result) -> dict[str, int]:
 
 def consume(settings: KafkaSettings, relative: str) -> list:
     """Every message on a topic, from the beginning to the current end."""
-    consumer = KafkaConsumer(**settings.kafka_python_config(), enable_auto_commit=False)
-    try:
-        topic = settings.topic(relative)
-        parts = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic)]
-        consumer.assign(parts)
-        consumer.seek_to_beginning(*parts)
-        ends = consumer.end_offsets(parts)
-        records = []
-        while any(consumer.position(tp) < ends[tp] for tp in parts):
-            for batch in consumer.poll(timeout_ms=2000).values():
-                records.extend(batch)
-        return records
-    finally:
-        consumer.close()
+    return read_to_end(settings, settings.topic(relative))
 
 
 def decoded(records, keys_dir: Path) -> list[tuple[str, object]]:

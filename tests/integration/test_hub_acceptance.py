@@ -24,16 +24,15 @@ import uuid
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-from kafka import KafkaConsumer, TopicPartition
 from kafka.admin import KafkaAdminClient
 
 from schemas.catalogue import ensure_topics
 from schemas.codec import decode
 from schemas.models import JointActionProposal, ProposalRetraction
 from schemas.settings import KafkaSettings
+from schemas.topic_reader import read_to_end
 from streams.errors import HubError
 from streams.keys import init_keys
 from streams.lag import GroupLag, wait_caught_up
@@ -170,27 +169,10 @@ def topics_of(settings: KafkaSettings) -> list[str]:
         admin.close()
 
 
-def read_all(settings: KafkaSettings, topic: str) -> list[Any]:
-    """Every message on ``topic`` up to its end offsets now."""
-    consumer = KafkaConsumer(enable_auto_commit=False, **settings.kafka_python_config())
-    try:
-        tps = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
-        consumer.assign(tps)
-        consumer.seek_to_beginning(*tps)
-        ends = consumer.end_offsets(tps)
-        out: list[Any] = []
-        while any(consumer.position(tp) < ends[tp] for tp in tps):
-            for batch in consumer.poll(timeout_ms=500).values():
-                out.extend(batch)
-        return out
-    finally:
-        consumer.close()
-
-
 def published(settings: KafkaSettings) -> Outcome:
     """Proposals and retractions on ``proposals.v1``; a repeated id must repeat its content."""
     got = Outcome()
-    for message in read_all(settings, settings.topic("proposals.v1")):
+    for message in read_to_end(settings, settings.topic("proposals.v1")):
         record = decode(message.value, message.headers)
         if isinstance(record, JointActionProposal):
             content = content_of(record)
@@ -348,7 +330,7 @@ def test_no_identifier_in_topics_changelogs_state_or_log(
     assert any(t.endswith("-households-changelog") for t in topics), topics
     refs: set[bytes] = set()
     for topic in topics:
-        for m in read_all(first_run.settings, topic):
+        for m in read_to_end(first_run.settings, topic):
             blob = b"\0".join([m.key or b"", m.value or b"", *(v for _, v in m.headers)])
             assert not [n for n in needles if n in blob], f"an identifier on {topic}"
             if topic.endswith("-households-changelog") and m.key:
