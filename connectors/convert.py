@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from typing import Any
 
 from connectors.errors import RowError
@@ -22,6 +23,7 @@ _TRUE = frozenset({"1", "true", "ja", "j", "yes", "y"})
 _FALSE = frozenset({"0", "false", "nee", "n", "no"})
 
 
+@lru_cache(maxsize=8192)  # exports repeat their dates; strptime is slow
 def parse_date(text: str, formats: tuple[str, ...]) -> date:
     """The date in ``text`` in the first of ``formats`` that fits; ValueError otherwise."""
     for fmt in formats:

@@ -19,6 +19,11 @@ class Progress:
 
             self._bar = tqdm(total=total, desc=description, unit="msg", leave=False)
 
+    @property
+    def active(self) -> bool:
+        """Whether a bar is shown (``update`` does something)."""
+        return self._bar is not None
+
     def update(self, count: int = 1) -> None:
         """Advance by ``count``."""
         if self._bar is not None:

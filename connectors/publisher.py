@@ -46,7 +46,8 @@ class Publisher:
         on_delivered: Callable[[int], None] | None = None,
     ) -> None:
         self.topic = topic
-        self._on_delivered = on_delivered
+        self.on_delivered = on_delivered
+        """Called with 1 for every message the broker confirmed (may be set after creation)."""
         self._pending: list[Any] = []
         self.delivered = 0
         try:
@@ -58,9 +59,15 @@ class Publisher:
             ) from None
 
     def _delivered(self, _metadata: Any) -> None:
-        self.delivered += 1
-        if self._on_delivered is not None:
-            self._on_delivered(1)
+        if self.on_delivered is not None:
+            self.on_delivered(1)
+
+    def warm_up(self) -> None:
+        """Fetch the topic's metadata now, so the first :meth:`send` does not wait for it."""
+        try:
+            self._producer.partitions_for(self.topic)
+        except KafkaError as exc:
+            raise PublishError(f"topic {self.topic}: no metadata ({exc})") from None
 
     def send(self, key: bytes, value: bytes, headers: Sequence[tuple[str, bytes]]) -> None:
         """Queue one message (asynchronous; see :meth:`confirm`)."""
@@ -68,7 +75,8 @@ class Publisher:
             future = self._producer.send(self.topic, key=key, value=value, headers=list(headers))
         except KafkaError as exc:
             raise PublishError(f"topic {self.topic}: cannot queue a message ({exc})") from None
-        future.add_callback(self._delivered)
+        if self.on_delivered is not None:  # a progress bar; otherwise confirm() counts
+            future.add_callback(self._delivered)
         self._pending.append(future)
 
     def confirm(self, timeout: float = 120.0) -> int:
@@ -79,6 +87,7 @@ class Publisher:
             raise PublishError(f"topic {self.topic}: flush failed ({exc})") from None
         failed = [f for f in self._pending if not f.is_done or f.failed()]
         count = len(self._pending) - len(failed)
+        self.delivered += count
         self._pending = []
         if failed:
             first = failed[0].exception if failed[0].is_done else "no answer in time"

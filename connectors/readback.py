@@ -11,6 +11,7 @@ producer (no duplicates from retries) every event reaches the topic exactly once
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from kafka import KafkaConsumer, TopicPartition
 from kafka.errors import KafkaError
@@ -53,11 +54,19 @@ def _partitions(consumer: KafkaConsumer, topic: str) -> list[TopicPartition]:
         time.sleep(0.2)
 
 
-def end_offsets(settings: KafkaSettings, topic: str) -> dict[str, int]:
-    """The current end offset of every partition of ``topic``."""
+def end_offsets(
+    settings: KafkaSettings, topic: str, *, found: Callable[[], None] | None = None
+) -> dict[str, int]:
+    """The current end offset of every partition of ``topic``.
+
+    ``found`` is called as soon as the topic is known to exist (before its offsets are asked).
+    """
     consumer = _consumer(settings)
     try:
-        ends = consumer.end_offsets(_partitions(consumer, topic))
+        partitions = _partitions(consumer, topic)
+        if found is not None:
+            found()
+        ends = consumer.end_offsets(partitions)
         return {str(tp.partition): int(off) for tp, off in ends.items()}
     finally:
         consumer.close()

@@ -30,6 +30,12 @@ __all__ = ["MappedRow", "Reject", "RowMapper"]
 
 _PLACEHOLDER_SEAL = bytes(80)
 _PLACEHOLDER_TIME = datetime(2000, 1, 1, tzinfo=UTC)
+_DIGEST_JSON = json.JSONEncoder(sort_keys=True)  # the same text as json.dumps(sort_keys=True)
+
+
+def _mac(secret: bytes, message: bytes) -> str:
+    """HMAC-SHA256 of ``message``, hex, first 32 digits (one-shot: no HMAC object)."""
+    return hmac.digest(secret, message, "sha256").hex()[:32]
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,12 +99,11 @@ class RowMapper:
 
     def opaque(self, text: str) -> str:
         """A stable opaque reference for a partner-internal id (keyed, not reversible)."""
-        mac = hmac.new(self._secret, b"opaque\x1f" + text.encode(), hashlib.sha256)
-        return "r" + mac.hexdigest()[:31]
+        return "r" + _mac(self._secret, b"opaque\x1f" + text.encode())[:31]
 
     def subject_key(self, ident: bytes) -> str:
         """The partner-local Kafka key of a household (keyed, not reversible)."""
-        return hmac.new(self._secret, b"subject\x1f" + ident, hashlib.sha256).hexdigest()[:32]
+        return _mac(self._secret, b"subject\x1f" + ident)
 
     def _identity(self, row: Mapping[str, str]) -> bytes:
         ident = self._spec.identity
@@ -119,7 +124,7 @@ class RowMapper:
             if not value:
                 raise RowError(column, "row key column is missing or empty")
             parts.append(value.encode())
-        return hmac.new(self._secret, b"\x1f".join(parts), hashlib.sha256).hexdigest()[:32]
+        return _mac(self._secret, b"\x1f".join(parts))
 
     def _validate(self, values: dict[str, Any]) -> dict[str, Any]:
         try:
@@ -152,7 +157,7 @@ class RowMapper:
             row_key = self._row_key(raw.fields, ident)
         except RowError as exc:
             return Reject(raw.line, exc.field, exc.reason)
-        digest = hashlib.sha256(json.dumps(facts, sort_keys=True).encode()).hexdigest()[:32]
+        digest = hashlib.sha256(_DIGEST_JSON.encode(facts).encode()).hexdigest()[:32]
         return MappedRow(
             raw.line, row_key, facts, digest, occurred_at, ident, self.subject_key(ident)
         )
