@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench._kafka import LagWatcher
+from streams.config import HOUSEHOLD_GROUP_SUFFIX
 
 
 @dataclass
@@ -78,7 +79,8 @@ class Hub:
         self.procs.clear()
 
     def wait_drained(self, topic: str, *, timeout: float = 900) -> Drain:
-        """Block until the group has committed all of ``topic``; see :class:`Drain`."""
+        """Block until the household processor has committed all of ``topic`` (a household
+        topic); see :class:`Drain`."""
         t0 = time.monotonic()
         watcher = LagWatcher(self.bootstrap)
         try:
@@ -95,7 +97,7 @@ class Hub:
                         f"a hub worker exited with {proc.returncode}; see "
                         f"{self.workdir}/worker-*.log"
                     )
-            lag = watcher.lag(self.app_id, topic)
+            lag = watcher.lag(self.app_id + HOUSEHOLD_GROUP_SUFFIX, topic)
             now = time.monotonic() - t0
             if lag is not None and first is None:
                 first = (now, lag)

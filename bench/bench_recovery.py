@@ -105,7 +105,7 @@ def run(*, bootstrap: str, scale: float) -> list[Result]:
     households = max(100, int(HOUSEHOLDS * scale))
     prep = prepared(bootstrap, 0, 1)  # topics and keys only
     app_id = f"{prep.settings.topic_prefix}-recovery-{uuid.uuid4().hex[:4]}"
-    changelog = f"{app_id}-households-changelog"
+    changelog = f"{app_id}.households-changelog"
     create_topic(bootstrap, changelog, PARTITIONS, compact=True)
     template = _template_state()
     fill_s = _fill_changelog(bootstrap, changelog, households, template)

@@ -52,7 +52,7 @@ def run(*, bootstrap: str, scale: float) -> list[Result]:
         rss = rss_mib(proc.pid)
     finally:
         hub.stop()
-    households, state_bytes = changelog_state_bytes(bootstrap, f"{app_id}-households-changelog")
+    households, state_bytes = changelog_state_bytes(bootstrap, f"{app_id}.households-changelog")
     per_household = state_bytes / households if households else 0.0
     rate = drain.steady_rate
     return [

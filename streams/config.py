@@ -20,6 +20,8 @@
     CloudEvents source of what the hub publishes (NL GOV profile: a ``urn:nld:`` URN).
 ``WIJKHUB_HUB_COMMIT_INTERVAL``
     Seconds between offset commits (default 2.8); lower means less to redo after a crash.
+``WIJKHUB_HUB_BATCH_SIZE``
+    Most household events the household processor takes in one batch (default 2000).
 ``WIJKHUB_HUB_SESSION_TIMEOUT``
     Seconds before the broker gives a silent worker's partitions to another (default 60). A
     worker that was killed blocks its partitions this long; lower it to fail over faster.
@@ -34,7 +36,10 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["HubSettings"]
+__all__ = ["HOUSEHOLD_GROUP_SUFFIX", "HubSettings"]
+
+HOUSEHOLD_GROUP_SUFFIX = ".household"
+"""The household processor's consumer group is the app id plus this."""
 
 
 def _default_store() -> Literal["rocksdb", "memory"]:
@@ -57,6 +62,7 @@ class HubSettings(BaseSettings):
         default="urn:nld:oin:00000000000000000000:systeem:wijkhub-hub", pattern=r"^urn:\S+$"
     )
     commit_interval: float = Field(default=2.8, gt=0, le=60)
+    batch_size: int = Field(default=2000, ge=1, le=100_000)
     session_timeout: float = Field(default=60.0, ge=6, le=300)
 
     @property

@@ -1,11 +1,13 @@
-"""How far the hub's consumer group is behind its input topics, and waiting until it caught up.
+"""How far the hub's consumer groups are behind their input topics, and waiting until caught up.
 
-The hub commits an input offset only after the producer flushed everything the agent sent for
-it (Faust's at-least-once), so a lag of 0 on every input partition means every output of those
-inputs is on its topic. Waiting on that — rather than sleeping — is how the demo and the
-integration tests know the hub is done. The hub's agents form a pipeline (ingest topics →
-``household-events.v1`` → proposals), so :func:`wait_caught_up` waits stage by stage: only
-once the ingress committed every ingest message is the end of the household topic final.
+The hub commits an input offset only after the broker has everything sent for it (the Faust
+ingress: at-least-once; the household processor: outputs and state acknowledged first), so a
+lag of 0 on every input partition means every output of those inputs is on its topic. Waiting
+on that — rather than sleeping — is how the demo and the integration tests know the hub is
+done. The hub is a pipeline (ingest topics → ``household-events.v1`` → proposals) with one
+consumer group per stage (the app id; the app id + ``.household``), so :func:`wait_caught_up`
+waits stage by stage: only once the ingress committed every ingest message is the end of the
+household topic final.
 """
 
 from __future__ import annotations
@@ -18,15 +20,17 @@ from kafka import TopicPartition
 from kafka.admin import KafkaAdminClient, OffsetSpec
 
 from schemas.settings import KafkaSettings
+from streams.config import HOUSEHOLD_GROUP_SUFFIX
 from streams.errors import HubError
 
 __all__ = ["HUB_STAGES", "GroupLag", "wait_caught_up"]
 
-HUB_STAGES: tuple[tuple[str, ...], ...] = (
-    ("ingest.consent.v1", "ingest.wonen.v1", "ingest.school.v1", "ingest.werk.v1"),
-    ("household-events.v1", "decisions.v1"),
+HUB_STAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("", ("ingest.consent.v1", "ingest.wonen.v1", "ingest.school.v1", "ingest.werk.v1")),
+    (HOUSEHOLD_GROUP_SUFFIX, ("household-events.v1", "decisions.v1")),
 )
-"""The hub's input topics (relative names), one tuple per pipeline stage, upstream first."""
+"""Per pipeline stage, upstream first: the suffix of its consumer group after the app id, and
+its input topics (relative names)."""
 
 
 class GroupLag:
@@ -88,22 +92,23 @@ class GroupLag:
 
 def wait_caught_up(
     kafka: KafkaSettings,
-    group: str,
-    stages: Sequence[Sequence[str]] = HUB_STAGES,
+    app_id: str,
+    stages: Sequence[tuple[str, Sequence[str]]] = HUB_STAGES,
     *,
     timeout: float = 120.0,
     poll: float = 0.1,
     alive: Callable[[], bool] | None = None,
 ) -> float:
-    """Block until ``group`` has no lag on any topic of ``stages`` (relative names), in order.
+    """Block until the hub ``app_id`` has no lag on any topic of ``stages``, stage by stage.
 
     Returns the seconds waited. Raises :class:`HubError` after ``timeout`` seconds, or as soon
     as ``alive()`` says the worker is gone.
     """
     start = time.monotonic()
     deadline = start + timeout
-    with GroupLag(kafka, group) as reader:
-        for stage in stages:
+    for suffix, stage in stages:
+        group = app_id + suffix
+        with GroupLag(kafka, group) as reader:
             names = [kafka.topic(t) for t in stage]
             while True:
                 behind = {str(tp): n for tp, n in reader.lag(names).items() if n != 0}

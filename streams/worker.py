@@ -10,6 +10,7 @@ from schemas.settings import KafkaSettings
 from streams.agents import heartbeat
 from streams.app import create_app
 from streams.config import HubSettings
+from streams.household.processor import ensure_changelog
 
 __all__ = ["run_worker"]
 
@@ -24,6 +25,7 @@ def run_worker(loglevel: str = "warn") -> int:
     if report.created:
         log.info("catalogue topics created", count=len(report.created))
     ensure_catalogue(kafka, catalogue=heartbeat.TOPICS)  # the heartbeat's own topics
+    ensure_changelog(kafka, hub.app_id)  # the household processor's state
     app = create_app(kafka, hub)
     log.info(
         "worker starting",

@@ -1,11 +1,12 @@
-"""The hub's agents. Each module has a ``register(app, kafka, ...)`` that adds its agents."""
+"""The hub's Faust agents (ingress, heartbeat) and the household processor beside them."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from schemas.settings import KafkaSettings
-from streams.agents import heartbeat, household, ingress
+from streams import household
+from streams.agents import heartbeat, ingress
 from streams.agents._metrics import Metrics, register_batch_log
 from streams.config import HubSettings
 from streams.keys import load_keys
@@ -21,6 +22,6 @@ def register_all(app: Any, kafka: KafkaSettings, hub: HubSettings) -> Metrics:
     keys = load_keys(hub.keys_dir)
     book = load_rules(hub.rules)
     app.wijkhub_ingress = ingress.register(app, kafka, keys, hub.ce_source, metrics)
-    app.wijkhub_household = household.register(app, kafka, book, hub.ce_source, metrics)
+    app.wijkhub_household = household.register(app, kafka, hub, book, metrics)
     register_batch_log(app, metrics)
     return metrics

@@ -1,0 +1,32 @@
+"""The household stage of the hub: consent gate, state, rules, proposals, decisions, feedback.
+
+:mod:`.batch` runs a batch of events through the pure rule engine, :mod:`.store` keeps the
+state per partition, :mod:`.processor` is the aiokafka batch loop that ties them to Kafka and
+runs beside the Faust app in the worker (see docs/hub.md for why it is not a Faust agent).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from schemas.settings import KafkaSettings
+from streams.agents._metrics import Metrics
+from streams.config import HubSettings
+from streams.household.processor import HouseholdProcessor, ProcessorConfig
+from streams.rules import RuleBook
+
+__all__ = ["register"]
+
+
+def register(
+    app: Any, kafka: KafkaSettings, hub: HubSettings, book: RuleBook, metrics: Metrics
+) -> type[HouseholdProcessor]:
+    """Start a household processor with ``app`` (a Faust app) and stop it with it."""
+    config = ProcessorConfig(kafka, hub, book, metrics)
+
+    class BoundProcessor(HouseholdProcessor):
+        def __init__(self, **kwargs: Any) -> None:
+            super().__init__(config, **kwargs)
+
+    app.service(BoundProcessor)
+    return BoundProcessor
