@@ -55,7 +55,7 @@ class Hub:
             WIJKHUB_HUB_STORE="rocksdb",
             WIJKHUB_HUB_COMMIT_INTERVAL="1.0",
             WIJKHUB_LOG_FORMAT="json",
-            WIJKHUB_LOG_LEVEL="warning",
+            WIJKHUB_LOG_LEVEL=os.environ.get("BENCH_HUB_LOG_LEVEL", "warning"),
         )
 
     def start(self, n: int = 0) -> subprocess.Popen[bytes]:

@@ -174,15 +174,23 @@ def _send_household(producer, sealer, pseudonym, topic, *, i, stage) -> tuple[by
 
 
 def _warm_up(producer, sealer, pseudonym, topic, arrivals) -> None:
-    for stage in range(3):
-        got = _send_household(producer, sealer, pseudonym, topic, i=10_000_000, stage=stage)
-        producer.flush()
-        time.sleep(1.0)
+    """Send warm-up households until one's proposal comes through (a worker that is still
+    joining may read an early household's signal before its consent and drop it)."""
     deadline = time.monotonic() + 120
-    while got and got[0] not in arrivals.seen:
+    for n in range(10_000_000, 10_000_100):
+        got = None
+        for stage in range(3):
+            got = _send_household(producer, sealer, pseudonym, topic, i=n, stage=stage) or got
+            producer.flush()
+            time.sleep(1.0)
+        until = time.monotonic() + 5
+        while got and got[0] not in arrivals.seen and time.monotonic() < until:
+            time.sleep(0.2)
+        if got and got[0] in arrivals.seen:
+            return
         if time.monotonic() > deadline:
-            raise TimeoutError("the hub did not answer the warm-up household within 120 s")
-        time.sleep(0.2)
+            break
+    raise TimeoutError("the hub did not answer a warm-up household within 120 s")
 
 
 def _steady_load(producer, sealer, pseudonym, topic, seconds: float) -> dict[bytes, float]:

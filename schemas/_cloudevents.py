@@ -9,13 +9,16 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
+from functools import lru_cache
 
 __all__ = [
     "CONTENT_TYPE",
     "SPECVERSION",
     "Headers",
+    "HeaderTemplate",
     "format_time",
     "header_map",
+    "header_template",
     "make_headers",
     "valid_source",
 ]
@@ -36,22 +39,52 @@ def valid_source(source: str) -> bool:
 
 def format_time(time: datetime) -> str:
     """RFC 3339 in UTC with microseconds and ``Z``, as CloudEvents asks."""
-    return time.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    utc = time if time.tzinfo is UTC else time.astimezone(UTC)
+    if utc.year < 1000:  # strftime does not pad the year to four digits; keep its text
+        return utc.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    # the same text as strftime("%Y-%m-%dT%H:%M:%S.%fZ"), in half the time (once per event)
+    return utc.isoformat(timespec="microseconds")[:26] + "Z"
+
+
+class HeaderTemplate(tuple[tuple[str, bytes], ...]):
+    """The headers that are the same for every event of one type, source and schema version."""
+
+    __slots__ = ()
+
+    def headers(self, ce_id: str, time: datetime) -> list[tuple[str, bytes]]:
+        """The Kafka headers of one message (as :func:`make_headers` builds them)."""
+        spec, source, ce_type, dataschema, content_type = self
+        return [
+            spec,
+            ("ce_id", ce_id.encode("ascii")),
+            source,
+            ce_type,
+            ("ce_time", format_time(time).encode("ascii")),
+            dataschema,
+            content_type,
+        ]
+
+
+@lru_cache(maxsize=256)
+def header_template(*, source: bytes, ce_type: bytes, dataschema: bytes) -> HeaderTemplate:
+    """The constant headers of a type, source and schema version (built once, kept)."""
+    return HeaderTemplate(
+        (
+            ("ce_specversion", SPECVERSION),
+            ("ce_source", source),
+            ("ce_type", ce_type),
+            ("ce_dataschema", dataschema),
+            ("content-type", CONTENT_TYPE),
+        )
+    )
 
 
 def make_headers(
     *, ce_id: str, source: bytes, ce_type: bytes, time: datetime, dataschema: bytes
 ) -> list[tuple[str, bytes]]:
     """The Kafka headers of one message, in the order the binding lists them."""
-    return [
-        ("ce_specversion", SPECVERSION),
-        ("ce_id", ce_id.encode("ascii")),
-        ("ce_source", source),
-        ("ce_type", ce_type),
-        ("ce_time", format_time(time).encode("ascii")),
-        ("ce_dataschema", dataschema),
-        ("content-type", CONTENT_TYPE),
-    ]
+    template = header_template(source=source, ce_type=ce_type, dataschema=dataschema)
+    return template.headers(ce_id, time)
 
 
 def header_map(headers: Headers) -> tuple[dict[str, bytes], str | None]:

@@ -14,13 +14,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import lru_cache
 from io import BytesIO
 from typing import Any, NamedTuple
 
 from fastavro import schemaless_reader, schemaless_writer
 from pydantic import ValidationError
 
-from schemas._cloudevents import CONTENT_TYPE, SPECVERSION, Headers, header_map, make_headers
+from schemas._cloudevents import (
+    CONTENT_TYPE,
+    SPECVERSION,
+    Headers,
+    HeaderTemplate,
+    header_map,
+    header_template,
+)
 from schemas._cloudevents import valid_source as _valid_source
 from schemas._registry import MAGIC, RecordVersions, SchemaVersion, registry
 from schemas.errors import DecodeError, EncodeError
@@ -63,14 +71,10 @@ def encode(record: ContractModel, *, source: str, time: datetime | None = None) 
     (default: now); the real-world time lives in the record.
     """
     entry = _entry(type(record))
-    if not _valid_source(source):
-        raise EncodeError(
-            f"CloudEvents source {source!r} is not an absolute URI; configure the connector "
-            "with a URN such as 'urn:nld:oin:<OIN>:systeem:<system>'"
-        )
+    current = entry.current
+    template = _template(entry.spec.ce_type, current.uri, source)
     if time is not None and time.tzinfo is None:
         raise EncodeError("time must be timezone-aware (UTC); got a naive datetime")
-    current = entry.current
     datum = record.model_dump()
     for name in entry.union_fields:
         member = getattr(record, name)
@@ -85,14 +89,26 @@ def encode(record: ContractModel, *, source: str, time: datetime | None = None) 
             f"{entry.spec.name} does not fit its schema v{current.version} ({type(exc).__name__}); "
             "build records through the model (not model_construct) so they are validated"
         ) from exc
-    headers = make_headers(
-        ce_id=str(getattr(record, entry.spec.id_field)),
-        source=source.encode("utf-8"),
-        ce_type=entry.spec.ce_type.encode("ascii"),
-        time=time or datetime.now(UTC),
-        dataschema=current.uri.encode("ascii"),
-    )
+    headers = template.headers(str(getattr(record, entry.spec.id_field)), time or datetime.now(UTC))
     return Encoded(buf.getvalue(), headers)
+
+
+@lru_cache(maxsize=256)
+def _template(ce_type: str, dataschema: str, source: str) -> HeaderTemplate:
+    """The constant headers of one record type, schema version and source, checked once.
+
+    An invalid source raises (and is not cached), so every ``encode`` with it raises.
+    """
+    if not _valid_source(source):
+        raise EncodeError(
+            f"CloudEvents source {source!r} is not an absolute URI; configure the connector "
+            "with a URN such as 'urn:nld:oin:<OIN>:systeem:<system>'"
+        )
+    return header_template(
+        source=source.encode("utf-8"),
+        ce_type=ce_type.encode("ascii"),
+        dataschema=dataschema.encode("ascii"),
+    )
 
 
 def decode(

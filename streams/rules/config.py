@@ -9,7 +9,7 @@ variant of each rule applies. See docs/rules.md.
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -55,9 +55,20 @@ class RuleBook:
     cooldown_days: int = 180
     grace_days: int = 14
     recent_ids: int = 16
+    _by_buurt: dict[str | None, tuple[Rule, ...]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+    """Memo of :meth:`for_buurt` (the engine asks for every event)."""
+    _ranks: dict[str, int] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def for_buurt(self, buurt: str | None) -> tuple[Rule, ...]:
         """The rules that apply to a household in ``buurt``, in order of precedence."""
+        found = self._by_buurt.get(buurt)
+        if found is None:
+            found = self._by_buurt[buurt] = self._choose(buurt)
+        return found
+
+    def _choose(self, buurt: str | None) -> tuple[Rule, ...]:
         gemeente = f"GM{buurt[2:6]}" if buurt else None
         chosen: dict[str, Rule] = {}
         for rule in self.rules:
@@ -70,7 +81,11 @@ class RuleBook:
 
     def rank_of(self, rule_id: str) -> int:
         """The precedence of a rule id (unknown ids rank last)."""
-        return next((r.rank for r in self.rules if r.id == rule_id), len(self.rules))
+        rank = self._ranks.get(rule_id)
+        if rank is None:
+            rank = next((r.rank for r in self.rules if r.id == rule_id), len(self.rules))
+            self._ranks[rule_id] = rank
+        return rank
 
 
 def _rule(raw: dict[str, Any], rank: int, where: str) -> Rule:

@@ -32,10 +32,12 @@ from schemas.models import (
     CoordinatorDecision,
     Domain,
     HouseholdEvent,
+    RentArrears,
     RetractionReason,
     SchoolAbsence,
     SignalKind,
     SignalStatus,
+    WorkChange,
 )
 from streams.rules.config import Rule, RuleBook
 from streams.rules.outputs import (
@@ -46,6 +48,7 @@ from streams.rules.outputs import (
     make_retraction,
 )
 from streams.rules.state import (
+    DOMAIN_INDEX,
     DOMAINS,
     ConsentState,
     DecisionState,
@@ -87,6 +90,14 @@ def _day(at: datetime) -> int:
     return at.astimezone(UTC).date().toordinal()
 
 
+_EPOCH_DAY = datetime(1970, 1, 1, tzinfo=UTC).date().toordinal()
+
+
+def _day_of(t: int) -> int:
+    """The UTC day ordinal of epoch second ``t`` (what :func:`_day` gives for its datetime)."""
+    return _EPOCH_DAY + t // DAY
+
+
 def _remember(hh: Household, event_id: UUID, book: RuleBook) -> bool:
     """Record ``event_id``; ``False`` when it was seen recently (a duplicate)."""
     sid = short_id(event_id)
@@ -120,7 +131,8 @@ def _evaluate(
     hh_ref: str, hh: Household, at: datetime, book: RuleBook, reason: RetractionReason
 ) -> list[Output]:
     """Open, supersede or retract the household's proposal for the state at ``at``."""
-    t, day = _seconds(at), _day(at)
+    t = _seconds(at)
+    day = _day_of(t)
     found = _match(hh, t, day, book) if hh.consent.allows(ConsentPurpose.JOINT_ACTION) else None
     out: list[Output] = []
     if hh.open is not None:
@@ -143,9 +155,7 @@ def _evaluate(
         hh.episode += 1
     rule, active = found
     proposal = make_proposal(hh_ref, hh, rule, active, at)
-    hh.open = ProposalState(
-        proposal.proposal_id.hex, rule.id, domain_mask(proposal.domains), _seconds(at)
-    )
+    hh.open = ProposalState(proposal.proposal_id.hex, rule.id, domain_mask(proposal.domains), t)
     out.append(proposal)
     return out
 
@@ -204,33 +214,33 @@ def _apply_consent(
     )
 
 
-def _signal_state(event: HouseholdEvent, domain: Domain) -> tuple[str, SignalState]:
+def _signal_state(event: HouseholdEvent, domain: Domain, t: int) -> tuple[str, SignalState]:
     p = event.payload
-    assert not isinstance(p, Consent)  # noqa: S101 - the caller routes consent elsewhere
     if isinstance(p, SchoolAbsence):
-        key = signal_key(domain, p.pupil_ref, p.kind.value)
+        key, kind, eviction = signal_key(domain, p.pupil_ref, p.kind.value), p.kind.value, False
+    elif isinstance(p, RentArrears):
+        key, kind, eviction = signal_key(domain), SignalKind.RENT_ARREARS.value, p.eviction_risk
     else:
-        key = signal_key(domain)
-    kind = SignalKind.RENT_ARREARS.value if domain is Domain.WONEN else str(getattr(p, "kind", ""))
+        assert isinstance(p, WorkChange)  # noqa: S101 - the caller routes consent elsewhere
+        key, kind, eviction = signal_key(domain), p.kind.value, False
     state = SignalState(
-        domain=DOMAINS.index(domain),
+        domain=DOMAIN_INDEX[domain],
         kind=kind,
         since=p.since.toordinal(),
-        seen=_seconds(event.occurred_at),
-        eviction=bool(getattr(p, "eviction_risk", False)),
+        seen=t,
+        eviction=eviction,
         event_id=event.event_id.hex,
     )
     return key, state
 
 
-def _gate(hh: Household, event: HouseholdEvent, book: RuleBook) -> str | None:
+def _gate(hh: Household, event: HouseholdEvent, book: RuleBook, t: int) -> str | None:
     """Why a signal for a household with consent state is dropped, or ``None`` to apply it."""
-    t, day = _seconds(event.occurred_at), _day(event.occurred_at)
     domain = event.domain
     assert domain is not None  # noqa: S101 - every non-consent payload has a domain
-    if not hh.consent.valid_on(day):
+    if not hh.consent.valid_on(_day_of(t)):
         return "no_consent"
-    if not hh.consent.domains >> DOMAINS.index(domain) & 1:
+    if not hh.consent.domains >> DOMAIN_INDEX[domain] & 1:
         return "out_of_scope"
     if t < hh.latest - book.grace_days * DAY:
         return "too_late"
@@ -260,17 +270,17 @@ def apply_event(hh: Household | Ended | None, event: HouseholdEvent, book: RuleB
         return _apply_consent(hh_ref, hh, event, payload, book)
     if hh is None:
         return Step(None, (), "no_consent")
-    if hh.consent.valid_until and _day(at) > hh.consent.valid_until:
+    t = _seconds(at)
+    if hh.consent.valid_until and _day_of(t) > hh.consent.valid_until:
         return _purge(hh_ref, hh, at, "purged")  # consent expired: nothing more is kept
-    dropped = _gate(hh, event, book)
+    dropped = _gate(hh, event, book, t)
     if dropped is not None:
         return Step(hh, (), dropped)
-    t = _seconds(at)
     hh.latest = max(hh.latest, t)
     hh.buurt = event.buurt_code or hh.buurt
     _expire(hh, t, book)
     assert event.domain is not None  # noqa: S101 - checked by _gate
-    key, signal = _signal_state(event, event.domain)
+    key, signal = _signal_state(event, event.domain, t)
     before = hh.signals.get(key)
     status = getattr(payload, "status", SignalStatus.OBSERVED)
     if before is None or before.seen <= t:

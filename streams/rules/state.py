@@ -37,12 +37,14 @@ __all__ = [
 
 _FORMAT = 1
 DOMAINS: tuple[Domain, ...] = tuple(Domain)
+DOMAIN_INDEX: dict[Domain, int] = {d: i for i, d in enumerate(DOMAINS)}
+"""The bit of each domain in a mask (its index in ``DOMAINS``)."""
 PURPOSES: tuple[ConsentPurpose, ...] = tuple(ConsentPurpose)
 
 
 def domain_mask(domains: Iterable[Domain]) -> int:
     """A set of domains as a bit mask (bit i is ``tuple(Domain)[i]``)."""
-    return sum(1 << DOMAINS.index(d) for d in set(domains))
+    return sum(1 << DOMAIN_INDEX[d] for d in set(domains))
 
 
 def domains_of(mask: int) -> tuple[Domain, ...]:
@@ -66,7 +68,7 @@ def signal_key(domain: Domain, *parts: str) -> str:
     Wonen and werk have one signal per household (one tenancy, one dossier); school has one
     per pupil and kind of absence. The pupil reference is hashed, never stored.
     """
-    prefix = str(DOMAINS.index(domain))
+    prefix = str(DOMAIN_INDEX[domain])
     if not parts:
         return prefix
     digest = hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:12]
