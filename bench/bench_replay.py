@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 
-from bench._hub import Hub, rss_mib
+from bench._hub import Drain, Hub, rss_mib
 from bench._kafka import raw_consume_seconds
 from bench._prepared import prepared
 from bench._report import Result
@@ -18,6 +18,9 @@ from schemas.topic_reader import read_to_end
 
 EVENTS = 1_000_000
 HOUSEHOLDS = 100_000
+
+ONE_WORKER: dict[str, Drain] = {}
+"""The one-worker drain per prepared topic, reused by the scale-out benchmark."""
 
 
 def changelog_state_bytes(bootstrap: str, topic: str) -> tuple[int, int]:
@@ -52,6 +55,7 @@ def run(*, bootstrap: str, scale: float) -> list[Result]:
         rss = rss_mib(proc.pid)
     finally:
         hub.stop()
+    ONE_WORKER[prep.topic] = drain
     households, state_bytes = changelog_state_bytes(bootstrap, f"{app_id}.households-changelog")
     per_household = state_bytes / households if households else 0.0
     rate = drain.steady_rate

@@ -36,10 +36,12 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["HOUSEHOLD_GROUP_SUFFIX", "HubSettings"]
+__all__ = ["HOUSEHOLD_GROUP_SUFFIX", "INGRESS_GROUP_SUFFIX", "HubSettings"]
 
+INGRESS_GROUP_SUFFIX = ".ingress"
+"""The ingress stage's consumer group is the app id plus this."""
 HOUSEHOLD_GROUP_SUFFIX = ".household"
-"""The household processor's consumer group is the app id plus this."""
+"""The household stage's consumer group is the app id plus this."""
 
 
 def _default_store() -> Literal["rocksdb", "memory"]:

@@ -1,13 +1,13 @@
 """How far the hub's consumer groups are behind their input topics, and waiting until caught up.
 
-The hub commits an input offset only after the broker has everything sent for it (the Faust
-ingress: at-least-once; the household processor: outputs and state acknowledged first), so a
+The hub commits an input offset only after the broker acknowledged everything sent for it
+(the household stage: outputs first, then its state; see :mod:`streams.batchloop`), so a
 lag of 0 on every input partition means every output of those inputs is on its topic. Waiting
 on that — rather than sleeping — is how the demo and the integration tests know the hub is
 done. The hub is a pipeline (ingest topics → ``household-events.v1`` → proposals) with one
-consumer group per stage (the app id; the app id + ``.household``), so :func:`wait_caught_up`
-waits stage by stage: only once the ingress committed every ingest message is the end of the
-household topic final.
+consumer group per stage (the app id + ``.ingress``, the app id + ``.household``), so
+:func:`wait_caught_up` waits stage by stage: only once the ingress committed every ingest
+message is the end of the household topic final.
 """
 
 from __future__ import annotations
@@ -20,13 +20,16 @@ from kafka import TopicPartition
 from kafka.admin import KafkaAdminClient, OffsetSpec
 
 from schemas.settings import KafkaSettings
-from streams.config import HOUSEHOLD_GROUP_SUFFIX
+from streams.config import HOUSEHOLD_GROUP_SUFFIX, INGRESS_GROUP_SUFFIX
 from streams.errors import HubError
 
 __all__ = ["HUB_STAGES", "GroupLag", "wait_caught_up"]
 
 HUB_STAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("", ("ingest.consent.v1", "ingest.wonen.v1", "ingest.school.v1", "ingest.werk.v1")),
+    (
+        INGRESS_GROUP_SUFFIX,
+        ("ingest.consent.v1", "ingest.wonen.v1", "ingest.school.v1", "ingest.werk.v1"),
+    ),
     (HOUSEHOLD_GROUP_SUFFIX, ("household-events.v1", "decisions.v1")),
 )
 """Per pipeline stage, upstream first: the suffix of its consumer group after the app id, and

@@ -1,4 +1,4 @@
-"""The hub's Faust agents (ingress, heartbeat) and the household processor beside them."""
+"""The hub's stages: the ingress and household batch loops, and the Faust heartbeat agent."""
 
 from __future__ import annotations
 
@@ -16,12 +16,12 @@ __all__ = ["register_all"]
 
 
 def register_all(app: Any, kafka: KafkaSettings, hub: HubSettings) -> Metrics:
-    """Register every agent of the hub on ``app``; returns the hub's counters."""
+    """Register every stage of the hub with ``app``; returns the hub's counters."""
     metrics = Metrics()
     heartbeat.register(app, kafka)
     keys = load_keys(hub.keys_dir)
     book = load_rules(hub.rules)
-    app.wijkhub_ingress = ingress.register(app, kafka, keys, hub.ce_source, metrics)
+    app.wijkhub_ingress = ingress.register(app, kafka, hub, keys, metrics)
     app.wijkhub_household = household.register(app, kafka, hub, book, metrics)
     register_batch_log(app, metrics)
     return metrics

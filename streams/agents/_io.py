@@ -1,8 +1,7 @@
-"""Raw topics and the messages agents yield for their sink to send.
+"""What a stage makes of one input message: the messages to send (pure values, no Kafka).
 
-Agents yield :class:`Outbox` values instead of sending themselves: the sink sends them (and
-Faust commits the input offset only after the producer flushed them: at-least-once), and
-``agent.test_context()`` records them in ``results`` without a broker.
+The batch loops (:mod:`streams.batchloop`) send them and commit the input offsets once the
+broker acknowledged them; tests look at them without a broker.
 """
 
 from __future__ import annotations
@@ -10,15 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["RAW", "Outbox", "Outgoing", "send_outbox"]
-
-RAW: dict[str, Any] = {
-    "key_type": bytes,
-    "value_type": bytes,
-    "key_serializer": "raw",
-    "value_serializer": "raw",
-}
-"""Topic options: keys and values are bytes; wijkhub's codec does the encoding."""
+__all__ = ["Outbox", "Outgoing"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,18 +30,3 @@ class Outbox:
     messages: tuple[Outgoing, ...] = ()
     records: tuple[Any, ...] = ()
     """The decoded contract records behind ``messages`` (for tests and logs)."""
-
-
-async def send_outbox(topics: dict[str, Any], outbox: Outbox, *, delivered: bool = False) -> None:
-    """Send every message of ``outbox`` to its topic (buffered; flushed before commit).
-
-    With ``delivered``, return only once the broker acknowledged every message (raises if
-    one could not be sent), for callers that store state after their outputs.
-    """
-    pending = [
-        await topics[out.topic].send(key=out.key, value=out.value, headers=out.headers)
-        for out in outbox.messages
-    ]
-    if delivered:
-        for future in pending:
-            await future

@@ -1,9 +1,13 @@
-"""Ingress agent: ingest topics → pseudonymised ``household-events.v1`` (or dead letters).
+"""Ingress stage: ingest topics → pseudonymised ``household-events.v1`` (or dead letters).
 
-Undecodable or invalid events go to ``deadletter.v1`` with the reason and where they were
-read in headers. Consent records are never dead-lettered: a consent message the hub cannot
-process stops the worker loudly (exit code 70) before its offset is committed, so the record
-is neither lost nor skipped; sending is retried by the producer and checked at commit.
+A batch loop (:mod:`streams.batchloop`) in the group ``<app id>.ingress``: each fetched batch
+is pseudonymised message by message (:func:`streams.ingress.pseudonymise`), the results are
+sent, and the offsets are committed once the broker acknowledged them. One household's events
+of one partner share an ingest partition and keep their order on the household topic (one
+idempotent producer). Undecodable or invalid events go to ``deadletter.v1`` with the reason
+and where they were read in headers. Consent records are never dead-lettered: a consent
+message the hub cannot process stops the worker loudly (exit code 70) before anything of its
+batch is sent or committed, so the record is neither lost nor skipped.
 """
 
 from __future__ import annotations
@@ -14,12 +18,22 @@ from typing import Any
 
 from schemas.logging import get_logger
 from schemas.settings import KafkaSettings
-from streams.agents._io import RAW, Outbox, Outgoing, send_outbox
+from streams.agents._io import Outbox, Outgoing
 from streams.agents._metrics import Metrics
+from streams.batchloop import BatchLoop, Fetched
+from streams.config import INGRESS_GROUP_SUFFIX, HubSettings
 from streams.ingress import INGEST_DOMAINS, DeadLetter, Message, pseudonymise
 from streams.keys import HubKeys
 
-__all__ = ["EXIT_CONSENT", "HOUSEHOLD_TOPIC", "INGEST_TOPICS", "fail_loudly", "register"]
+__all__ = [
+    "EXIT_CONSENT",
+    "HOUSEHOLD_TOPIC",
+    "INGEST_TOPICS",
+    "IngressProcessor",
+    "fail_loudly",
+    "handle",
+    "register",
+]
 
 INGEST_TOPICS = tuple(f"ingest.{d}.v1" for d in INGEST_DOMAINS)
 HOUSEHOLD_TOPIC = "household-events.v1"
@@ -60,39 +74,51 @@ def handle(message: Message, keys: HubKeys, ce_source: str) -> Outbox:
     return Outbox("consent" if result.consent else "signal", (out,))
 
 
+class IngressProcessor(BatchLoop):
+    """The ingress stage; see the module's docstring."""
+
+    name = "ingress"
+
+    def __init__(
+        self, kafka: KafkaSettings, hub: HubSettings, keys: HubKeys, metrics: Metrics,
+        **kwargs: Any,
+    ) -> None:  # fmt: skip
+        topics = tuple(kafka.topic(t) for t in INGEST_TOPICS)
+        super().__init__(kafka, hub, hub.app_id + INGRESS_GROUP_SUFFIX, topics, **kwargs)
+        self.keys, self.metrics = keys, metrics
+
+    async def handle(self, fetched: Fetched) -> None:
+        out: list[Outgoing] = []
+        for records in fetched.values():
+            for r in records:
+                message = Message(r.topic, r.partition, r.offset, r.key, r.value,
+                                  list(_headers(r.headers)))  # fmt: skip
+                outbox = handle(message, self.keys, self.hub.ce_source)  # exits on bad consent
+                self.metrics.count(f"ingress.{outbox.outcome}")
+                if outbox.outcome == "deadletter":
+                    log.warning(
+                        "ingest message dead-lettered",
+                        topic=r.topic,
+                        partition=r.partition,
+                        offset=r.offset,
+                        reason=dict(outbox.messages[0].headers).get("dlq_reason", b"").decode(),
+                    )
+                out.extend(outbox.messages)
+        await self.deliver(out)
+        self.done(fetched)
+
+
 def register(
-    app: Any, kafka: KafkaSettings, keys: HubKeys, ce_source: str, metrics: Metrics
-) -> Any:
-    """Add the ingress agent to ``app``; returns it."""
-    source = app.topic(*(kafka.topic(t) for t in INGEST_TOPICS), **RAW)
-    outputs = {
-        name: app.topic(kafka.topic(name), **RAW) for name in (HOUSEHOLD_TOPIC, DEADLETTER_TOPIC)
-    }
+    app: Any, kafka: KafkaSettings, hub: HubSettings, keys: HubKeys, metrics: Metrics
+) -> type[IngressProcessor]:
+    """Start an ingress processor with ``app`` (the worker's Faust app) and stop it with it."""
 
-    async def sink(outbox: Outbox) -> None:
-        await send_outbox(outputs, outbox)
+    class BoundIngress(IngressProcessor):
+        def __init__(self, **kwargs: Any) -> None:
+            super().__init__(kafka, hub, keys, metrics, **kwargs)
 
-    @app.agent(source, name="ingress", sink=[sink])
-    async def ingress(stream: Any) -> Any:
-        async for event in stream.events():
-            msg = event.message
-            message = Message(
-                msg.topic, msg.partition, msg.offset, event.key, event.value,
-                list(_headers(event.headers)),
-            )  # fmt: skip
-            outbox = handle(message, keys, ce_source)
-            metrics.count(f"ingress.{outbox.outcome}")
-            if outbox.outcome == "deadletter":
-                log.warning(
-                    "ingest message dead-lettered",
-                    topic=msg.topic,
-                    partition=msg.partition,
-                    offset=msg.offset,
-                    reason=dict(outbox.messages[0].headers).get("dlq_reason", b"").decode(),
-                )
-            yield outbox
-
-    return ingress
+    app.service(BoundIngress)
+    return BoundIngress
 
 
 def _headers(headers: Any) -> list[tuple[str, bytes]]:

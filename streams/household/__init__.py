@@ -12,7 +12,7 @@ from typing import Any
 from schemas.settings import KafkaSettings
 from streams.agents._metrics import Metrics
 from streams.config import HubSettings
-from streams.household.processor import HouseholdProcessor, ProcessorConfig
+from streams.household.processor import HouseholdProcessor
 from streams.rules import RuleBook
 
 __all__ = ["register"]
@@ -22,11 +22,10 @@ def register(
     app: Any, kafka: KafkaSettings, hub: HubSettings, book: RuleBook, metrics: Metrics
 ) -> type[HouseholdProcessor]:
     """Start a household processor with ``app`` (a Faust app) and stop it with it."""
-    config = ProcessorConfig(kafka, hub, book, metrics)
 
     class BoundProcessor(HouseholdProcessor):
         def __init__(self, **kwargs: Any) -> None:
-            super().__init__(config, **kwargs)
+            super().__init__(kafka, hub, book, metrics, **kwargs)
 
     app.service(BoundProcessor)
     return BoundProcessor

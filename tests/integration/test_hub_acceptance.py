@@ -33,7 +33,7 @@ from schemas.codec import decode
 from schemas.models import JointActionProposal, ProposalRetraction
 from schemas.settings import KafkaSettings
 from schemas.topic_reader import read_to_end
-from streams.config import HOUSEHOLD_GROUP_SUFFIX
+from streams.config import HOUSEHOLD_GROUP_SUFFIX, INGRESS_GROUP_SUFFIX
 from streams.errors import HubError
 from streams.keys import init_keys
 from streams.lag import GroupLag, wait_caught_up
@@ -280,7 +280,7 @@ def _kill_while_busy(
     inputs = [hub.settings.topic(f"ingest.{d}.v1") for d in ("consent", "wonen", "school", "werk")]
     deadline = time.monotonic() + limit
     with (
-        GroupLag(hub.settings, hub.group) as ingress,
+        GroupLag(hub.settings, hub.group + INGRESS_GROUP_SUFFIX) as ingress,
         GroupLag(hub.settings, hub.group + HOUSEHOLD_GROUP_SUFFIX) as household,
     ):
         start = ingress.ends(forwarded)
@@ -301,7 +301,11 @@ def _wait_until_group_empty(hub: Hub, limit: float = 30) -> None:
     admin = KafkaAdminClient(**hub.settings.kafka_python_config())
     deadline = time.monotonic() + limit
     try:
-        for group in (hub.group, hub.group + HOUSEHOLD_GROUP_SUFFIX):
+        for group in (
+            hub.group,
+            hub.group + INGRESS_GROUP_SUFFIX,
+            hub.group + HOUSEHOLD_GROUP_SUFFIX,
+        ):
             while admin.describe_groups([group])[group]["members"]:
                 assert time.monotonic() < deadline, f"the killed worker stayed in {group}"
                 time.sleep(0.2)

@@ -1,12 +1,7 @@
-"""The hub's Faust agents under ``agent.test_context()``: no broker, real codec.
-
-``test_context(sink=[])`` leaves out the agent's sending sink (faust-streaming 0.15 keeps
-sinks in the test wrapper); what the agent would send is in ``ctx.results`` as outboxes.
-"""
+"""The ingress stage without a broker (its pure handler), and the worker's wiring."""
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 import pytest
@@ -16,35 +11,44 @@ from schemas.codec import decode, encode
 from schemas.identity import canonical_id
 from schemas.models import HouseholdEvent, RentArrearsSignal, SignalStatus
 from schemas.settings import KafkaSettings
+from streams.agents.ingress import IngressProcessor, handle
 from streams.app import create_app
 from streams.config import HubSettings
-from streams.keys import init_keys, load_keys
+from streams.household.processor import HouseholdProcessor
+from streams.ingress import Message
+from streams.keys import HubKeys, init_keys, load_keys
 from tests.unit.hub.factories import arrears
 
 SOURCE = "urn:nld:kvknr:12345678.huurbeheer"
+HUB_SOURCE = "urn:nld:oin:00000000000000000000:systeem:wijkhub-hub"
 
 
 @pytest.fixture
-def app(tmp_path: Path):
+def keys(tmp_path: Path) -> HubKeys:
     init_keys(tmp_path / "keys")
+    return load_keys(tmp_path / "keys")
+
+
+def test_the_worker_runs_both_batch_stages_beside_the_heartbeat_agent(tmp_path: Path, keys):
     hub = HubSettings(
         app_id="unit-hub", store="memory", data_dir=tmp_path / "data", web_port=0,
         keys_dir=tmp_path / "keys",
     )  # fmt: skip
     app = create_app(KafkaSettings(topic_prefix="unit"), hub)
-    app.finalize()
-    app.conf.store = "memory://"
-    app.flow_control.resume()
-    return app
+    assert issubclass(app.wijkhub_ingress, IngressProcessor)
+    assert issubclass(app.wijkhub_household, HouseholdProcessor)
+    ingress = app.wijkhub_ingress()
+    household = app.wijkhub_household()
+    assert ingress.group == "unit-hub.ingress"
+    assert household.group == "unit-hub.household"
+    assert set(ingress.topics) == {f"unit.ingest.{d}.v1" for d in ("wonen", "school", "werk",
+                                                                    "consent")}  # fmt: skip
+    assert household.topics == ("unit.household-events.v1", "unit.decisions.v1")
+    assert household.changelog == "unit-hub.households-changelog"
+    assert {agent.name.rsplit(".", 1)[-1] for agent in app.agents.values()} == {"heartbeat"}
 
 
-def _encoded(event: HouseholdEvent):
-    return encode(event, source=SOURCE, time=event.occurred_at)
-
-
-def test_ingress_pseudonymises_and_dead_letters(app, tmp_path: Path) -> None:
-    agent = app.wijkhub_ingress
-    keys = load_keys(tmp_path / "keys")
+def test_ingress_pseudonymises_and_dead_letters(keys) -> None:
     sealed = SealedBox(PublicKey(bytes(keys.private_key.public_key))).encrypt(
         canonical_id("1234AB", 5, "a")
     )
@@ -55,21 +59,18 @@ def test_ingress_pseudonymises_and_dead_letters(app, tmp_path: Path) -> None:
         since=base.payload.since, arrears_band=base.payload.arrears_band, eviction_risk=False,
     )  # fmt: skip
     good = encode(record, source=SOURCE)
-
-    async def scenario() -> list:
-        async with agent.test_context(sink=[]) as ctx:
-            await ctx.put(key=b"k", value=good.value, headers=good.headers)
-            await ctx.put(key=b"k", value=b"not avro", headers=[])
-            return [ctx.results[0], ctx.results[1]]
-
-    forwarded, dead = asyncio.run(scenario())
+    topic = "unit.ingest.wonen.v1"
+    forwarded = handle(Message(topic, 0, 0, b"k", good.value, good.headers), keys, HUB_SOURCE)
+    dead = handle(Message(topic, 0, 1, b"k", b"not avro", []), keys, HUB_SOURCE)
     assert forwarded.outcome == "signal"
     (out,) = forwarded.messages
     event = decode(out.value, out.headers)
     assert isinstance(event, HouseholdEvent)
+    assert out.topic == "household-events.v1"
     assert out.key == event.hh_ref.encode()
     assert b"1234" not in out.value + out.key
     assert dead.outcome == "deadletter"
     headers = dict(dead.messages[0].headers)
     assert dead.messages[0].topic == "deadletter.v1"
     assert b"single-object" in headers["dlq_reason"]
+    assert headers["dlq_offset"] == b"1"
