@@ -40,6 +40,7 @@ __all__ = ["BatchLoop", "aiokafka_config"]
 log = get_logger(__name__)
 
 _COMMIT_TIMEOUT = 15.0
+_FETCH_WAIT_MS = 50
 Fetched = dict[TopicPartition, list[Any]]
 
 
@@ -144,6 +145,10 @@ class BatchLoop(Service):
             session_timeout_ms=int(self.hub.session_timeout * 1000),
             heartbeat_interval_ms=int(min(3.0, self.hub.session_timeout / 3) * 1000),
             max_partition_fetch_bytes=1 << 20,
+            # a partition whose records were just taken joins the next fetch request only
+            # once the one in flight returns: the broker holds that one up to this long
+            # when nothing new arrives for its partitions (default 500 ms of added latency)
+            fetch_max_wait_ms=_FETCH_WAIT_MS,
         )
         await self.consumer.start()
         self.consumer.subscribe(list(self.topics), listener=_Listener(self))
