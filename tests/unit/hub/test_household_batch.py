@@ -127,3 +127,16 @@ def test_a_rocksdb_store_survives_a_reopen(tmp_path: Path) -> None:
     again = RocksStore(tmp_path / "p0", 0)
     assert (again.get(b"k1:a"), again.checkpoint, again.count()) == (b"state", 41, 1)
     again.close()
+
+
+def test_a_local_store_is_rebuilt_when_the_changelog_cannot_bring_it_up_to_date() -> None:
+    from streams.household.processor import STALE_AFTER, _untrusted
+
+    store = MemoryStore(0)
+    assert _untrusted(store, begin=0, end=100) is None  # empty: read it all
+    store.write({b"k1:a": b"1"}, checkpoint=49)
+    assert _untrusted(store, begin=0, end=100) is None  # read 50..99
+    assert "ahead" in (_untrusted(store, begin=0, end=40) or "")  # topic recreated
+    assert "no longer holds" in (_untrusted(store, begin=60, end=100) or "")  # 50..59 gone
+    store.written_at -= STALE_AFTER + 1
+    assert "older" in (_untrusted(store, begin=0, end=100) or "")  # a tombstone may be gone
