@@ -33,6 +33,7 @@ from schemas.codec import decode
 from schemas.models import JointActionProposal, ProposalRetraction
 from schemas.settings import KafkaSettings
 from schemas.topic_reader import read_to_end
+from streams.config import HOUSEHOLD_GROUP_SUFFIX, INGRESS_GROUP_SUFFIX
 from streams.lag import wait_caught_up
 
 HOUSEHOLDS = int(os.environ.get("WIJKHUB_DEMO_HOUSEHOLDS", "1000"))
@@ -159,14 +160,15 @@ def run(workdir: Path, settings: KafkaSettings, env: dict[str, str]) -> None:
 
 
 def remove_topics(settings: KafkaSettings, group: str) -> None:
-    """Delete the run's topics (``<prefix>.*``, Faust's ``<app id>-*``) and consumer group."""
+    """Delete the run's topics (``<prefix>.*``, the hub's ``<app id>.*`` and Faust's
+    ``<app id>-*``) and consumer groups (``<app id>``, ``.ingress``, ``.household``)."""
     admin = KafkaAdminClient(**settings.kafka_python_config())
     try:
-        mine = [t for t in admin.list_topics()
-                if t.startswith((f"{settings.topic_prefix}.", f"{group}-"))]  # fmt: skip
+        ours = (f"{settings.topic_prefix}.", f"{group}-", f"{group}.")
+        mine = [t for t in admin.list_topics() if t.startswith(ours)]
         if mine:
             admin.delete_topics(mine)
-        admin.delete_groups([group])
+        admin.delete_groups([group, group + INGRESS_GROUP_SUFFIX, group + HOUSEHOLD_GROUP_SUFFIX])
     except Exception as exc:
         print(f"   could not remove every topic of {settings.topic_prefix} ({exc})")
     finally:
