@@ -14,8 +14,8 @@ from functools import lru_cache
 __all__ = [
     "CONTENT_TYPE",
     "SPECVERSION",
-    "Headers",
     "HeaderTemplate",
+    "Headers",
     "format_time",
     "header_map",
     "header_template",
