@@ -6,8 +6,9 @@ import asyncio
 import time
 from collections.abc import Iterable
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
-from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
+from aiokafka import AIOKafkaConsumer
+from aiokafka import TopicPartition as AioTopicPartition
+from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import NewTopic
 
 from schemas.codec import decode
@@ -54,10 +55,11 @@ async def _raw_consume(bootstrap: str, topic: str, expected: int, do_decode: boo
     )
     await consumer.start()
     try:
-        parts = [TopicPartition(topic, p) for p in (consumer.partitions_for_topic(topic) or ())]
+        parts = [AioTopicPartition(topic, p) for p in (consumer.partitions_for_topic(topic) or ())]
         if not parts:
             await consumer._client.force_metadata_update()
-            parts = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+            found = consumer.partitions_for_topic(topic) or ()
+            parts = [AioTopicPartition(topic, p) for p in found]
         consumer.assign(parts)
         await consumer.seek_to_beginning(*parts)
         seen = 0
@@ -97,11 +99,12 @@ class LagWatcher:
     def lag(self, group: str, topic: str) -> int | None:
         """Messages not yet committed by ``group``; ``None`` before its first commit."""
         committed = self._admin.list_group_offsets(group).get(group, {})
-        parts = [tp for tp in committed if tp.topic == topic]
-        if not parts:
+        if not any(tp.topic == topic for tp in committed):
             return None
+        # every partition counts: one the group has not committed yet is still all to do
+        parts = [TopicPartition(topic, p) for p in self._consumer.partitions_for_topic(topic)]
         ends = self._consumer.end_offsets(parts)
-        return sum(ends[tp] - committed[tp].offset for tp in parts)
+        return sum(ends[tp] - (committed[tp].offset if tp in committed else 0) for tp in parts)
 
     def close(self) -> None:
         self._admin.close()
