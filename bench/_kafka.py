@@ -10,6 +10,7 @@ from aiokafka import AIOKafkaConsumer
 from aiokafka import TopicPartition as AioTopicPartition
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import NewTopic
+from kafka.errors import CoordinatorNotAvailableError
 
 from schemas.codec import decode
 
@@ -98,7 +99,10 @@ class LagWatcher:
 
     def lag(self, group: str, topic: str) -> int | None:
         """Messages not yet committed by ``group``; ``None`` before its first commit."""
-        committed = self._admin.list_group_offsets(group).get(group, {})
+        try:
+            committed = self._admin.list_group_offsets(group).get(group, {})
+        except CoordinatorNotAvailableError:  # a fresh broker creates __consumer_offsets first
+            return None
         if not any(tp.topic == topic for tp in committed):
             return None
         # every partition counts: one the group has not committed yet is still all to do

@@ -18,6 +18,7 @@ from types import TracebackType
 
 from kafka import TopicPartition
 from kafka.admin import KafkaAdminClient, OffsetSpec
+from kafka.errors import CoordinatorNotAvailableError
 
 from schemas.settings import KafkaSettings
 from streams.config import HOUSEHOLD_GROUP_SUFFIX, INGRESS_GROUP_SUFFIX
@@ -64,7 +65,10 @@ class GroupLag:
         if not tps:
             return unknown
         ends = self._admin.list_partition_offsets(dict.fromkeys(tps, OffsetSpec.LATEST))
-        committed = self._admin.list_group_offsets({self.group: tps}).get(self.group, {})
+        try:
+            committed = self._admin.list_group_offsets({self.group: tps}).get(self.group, {})
+        except CoordinatorNotAvailableError:  # a fresh broker: no __consumer_offsets yet
+            committed = {}
         out: dict[TopicPartition, int] = dict(unknown)
         for tp in tps:
             done = committed.get(tp)
