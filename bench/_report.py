@@ -74,7 +74,8 @@ def _chart(results: list[Result], path: Path) -> None:
     fig, ax = plt.subplots(figsize=(8, 0.6 * len(rated) + 1.5))
     labels = [f"{r.bench}: {r.metric}" for r in rated]
     ratios = [r.ratio or 0.0 for r in rated]
-    colours = ["#1a7f37" if r.met in (True, None) else "#cf222e" for r in rated]
+    # green: target met, red: missed, grey: a figure without a target of its own
+    colours = ["#8c959f" if r.met is None else "#1a7f37" if r.met else "#cf222e" for r in rated]
     ax.barh(labels, ratios, color=colours)
     ax.axvline(1.0, color="#57606a", linestyle="--", linewidth=1)
     ax.axvline(0.5, color="#9a6700", linestyle=":", linewidth=1)

@@ -116,6 +116,8 @@ def run(*, bootstrap: str, scale: float) -> list[Any]:
             "rows/s",
             got["raw_producer_msgs_per_s"],
             "raw kafka-python producer, pre-encoded",
+            ">= 0.5 x raw",
+            got["connector_rows_per_s"] >= 0.5 * got["raw_producer_msgs_per_s"],
             details={k: got[k] for k in ("households", "rows_published", "rows_rejected")},
         )
     ]
