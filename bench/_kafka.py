@@ -108,7 +108,7 @@ class LagWatcher:
         # every partition counts: one the group has not committed yet is still all to do
         parts = [TopicPartition(topic, p) for p in self._consumer.partitions_for_topic(topic)]
         ends = self._consumer.end_offsets(parts)
-        return sum(ends[tp] - (committed[tp].offset if tp in committed else 0) for tp in parts)
+        return int(sum(ends[tp] - (committed[tp].offset if tp in committed else 0) for tp in parts))
 
     def close(self) -> None:
         self._admin.close()

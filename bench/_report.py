@@ -28,9 +28,9 @@ class Result:
     @property
     def ratio(self) -> float | None:
         """value / baseline, where there is a baseline."""
-        if self.baseline in (None, 0):
+        if self.baseline is None or self.baseline == 0:
             return None
-        return self.value / self.baseline  # type: ignore[operator]
+        return self.value / self.baseline
 
     def line(self) -> str:
         """A readable one-line summary."""

@@ -16,6 +16,7 @@ import statistics
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
@@ -33,17 +34,19 @@ from schemas.models import (
     ConsentPurpose,
     ConsentRecord,
     ConsentStatus,
+    ContractModel,
     Domain,
     RentArrearsSignal,
     SchoolAbsenceSignal,
     SignalStatus,
 )
 from schemas.models.enums import ActorRole
-from streams.keys import hh_ref, load_keys
+from streams.keys import PseudonymKey, hh_ref, load_keys
 
 RATE = int(os.environ.get("BENCH_LATENCY_RATE", "1000"))  # events/s over the 3 ingest topics
 SECONDS = 30
 SOURCE = "urn:nld:kvknr:00000000.wijkhub-bench"
+Topic = Callable[[str], str]
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -73,7 +76,7 @@ class _Arrivals(threading.Thread):
         self._consumer.close()
 
 
-def _events(i: int, sealer: Sealer, ident: bytes, today: date) -> list[tuple[str, object]]:
+def _events(i: int, sealer: Sealer, ident: bytes, today: date) -> list[tuple[str, ContractModel]]:
     common = {"occurred_at": datetime.now(UTC), "buurt_code": "BU03630001"}
     consent = ConsentRecord(
         event_id=uuid.uuid4(), source="gemeente", sealed_subject=sealer.seal(ident),
@@ -162,7 +165,10 @@ def run(*, bootstrap: str, scale: float) -> list[Result]:
     ]  # fmt: skip
 
 
-def _send_household(producer, sealer, pseudonym, topic, *, i, stage) -> tuple[bytes, float] | None:
+def _send_household(
+    producer: KafkaProducer, sealer: Sealer, pseudonym: PseudonymKey, topic: Topic, *, i: int,
+    stage: int,
+) -> tuple[bytes, float] | None:  # fmt: skip
     ident = canonical_id(f"{1000 + i % 9000}AB", str(1 + i // 9000), "")
     name, record = _events(i, sealer, ident, date.today())[stage]
     value, headers = encode(record, source=SOURCE)
@@ -173,7 +179,10 @@ def _send_household(producer, sealer, pseudonym, topic, *, i, stage) -> tuple[by
     return None
 
 
-def _warm_up(producer, sealer, pseudonym, topic, arrivals) -> None:
+def _warm_up(
+    producer: KafkaProducer, sealer: Sealer, pseudonym: PseudonymKey, topic: Topic,
+    arrivals: _Arrivals,
+) -> None:  # fmt: skip
     """Send warm-up households until one's proposal comes through (a worker that is still
     joining may read an early household's signal before its consent and drop it)."""
     deadline = time.monotonic() + 120
@@ -193,7 +202,10 @@ def _warm_up(producer, sealer, pseudonym, topic, arrivals) -> None:
     raise TimeoutError("the hub did not answer a warm-up household within 120 s")
 
 
-def _steady_load(producer, sealer, pseudonym, topic, seconds: float) -> dict[bytes, float]:
+def _steady_load(
+    producer: KafkaProducer, sealer: Sealer, pseudonym: PseudonymKey, topic: Topic,
+    seconds: float,
+) -> dict[bytes, float]:  # fmt: skip
     """Send 3 events per household at ``RATE`` events/s: consent, +1 s wonen, +2 s school."""
     per_second = RATE / 3
     sent: dict[bytes, float] = {}

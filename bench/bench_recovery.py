@@ -30,7 +30,7 @@ from bench._workload import SOURCE, T0, events, hh_ref
 from schemas.codec import decode, encode
 from schemas.models import HouseholdEvent, SchoolAbsence, SignalStatus
 from schemas.models.enums import AbsenceKind
-from streams.rules import apply_event, encode_state, load_rules
+from streams.rules import Household, apply_event, encode_state, load_rules
 
 HOUSEHOLDS = 1_000_000
 PARTITIONS = 12
@@ -47,7 +47,7 @@ def _template_state() -> bytes:
     state = None
     for _key, value, headers in events(2, 1):
         state = apply_event(state, decode(value, headers), book).state
-    if state is None or not state.signals:
+    if not isinstance(state, Household) or not state.signals:
         raise RuntimeError("the template household has no active signal")
     return encode_state(state)
 
