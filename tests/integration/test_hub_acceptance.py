@@ -15,6 +15,7 @@ they share a partition (the topics have the catalogue's partitions).
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import signal
 import subprocess
@@ -269,6 +270,55 @@ def test_rerun_with_sigkills_gives_the_same_proposal_ids(
         hub.remove()
 
 
+def test_workers_joining_and_leaving_mid_stream_give_the_reference(
+    bootstrap_servers: str, inputs: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """A second worker (its own data dir, as on another machine) joins while the first works
+    on an export, and later the first leaves while the second works: both stages rebalance
+    twice, household state moves through the changelog, and the proposals must still be
+    exactly the reference's."""
+    exports, keys = inputs
+    hub = Hub.create(bootstrap_servers, tmp_path / "run3", keys)
+    names = runs(exports)
+    second_env = {**hub.env, "WIJKHUB_HUB_DATA_DIR": str(tmp_path / "run3" / "second")}
+    second: subprocess.Popen[bytes] | None = None
+    hub.start()
+    try:
+        for n, name in enumerate(names):
+            connector = hub.connector(exports, name)
+            if n == 4:  # month two: a second worker joins while the export is processed
+                time.sleep(0.2)
+                second = _cli(["worker"], second_env, hub.work / "second.log")
+            elif n == 8:  # month three: the first worker leaves while the export is processed
+                time.sleep(0.2)
+                assert hub.stop() == 0, hub.log()
+                hub.worker = second
+            assert connector.wait(timeout=120) in (0, 3), (hub.work / "connectors.log").read_text()
+            hub.wait()
+    finally:
+        for proc in (hub.worker, second):
+            if proc is not None and proc.poll() is None:
+                proc.terminate()
+                proc.wait(timeout=60)
+    try:
+        assert second is not None
+        assert second.returncode == 0, (hub.work / "second.log").read_text()[-3000:]
+        expected = reference(exports, keys, RULES)
+        got = published(hub.settings)
+        assert sorted(got.proposals) == sorted(expected.proposals)
+        for pid, content in expected.proposals.items():
+            assert got.proposals[pid] == content
+        assert got.retractions == expected.retractions
+        restored = [
+            json.loads(line)["changelog_entries"]
+            for line in (hub.work / "second.log").read_text().splitlines()
+            if '"household partition restored"' in line
+        ]
+        assert sum(restored) > 0, "the second worker must have taken over household state"
+    finally:
+        hub.remove()
+
+
 def _kill_while_busy(
     hub: Hub, connector: subprocess.Popen[bytes], delay: float, limit: float = 30
 ) -> int:
@@ -315,8 +365,6 @@ def _wait_until_group_empty(hub: Hub, limit: float = 30) -> None:
 
 def _identifiers(exports: Path) -> set[bytes]:
     """Every household address, in the forms the generator writes and the canonical one."""
-    import json
-
     truth = json.loads((exports / "TEST-ONLY-ground-truth.json").read_text("utf-8"))
     found: set[bytes] = set()
     for file in truth["files"]:
