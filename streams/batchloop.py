@@ -23,7 +23,7 @@ import asyncio
 import ssl
 import time
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, TypeVar
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.coordinator.assignors.range import RangePartitionAssignor
@@ -35,13 +35,14 @@ from schemas.settings import KafkaSettings
 from streams.agents._io import Outgoing
 from streams.config import HubSettings
 
-__all__ = ["BatchLoop", "aiokafka_config"]
+__all__ = ["BatchLoop", "aiokafka_config", "run_with"]
 
 log = get_logger(__name__)
 
 _COMMIT_TIMEOUT = 15.0
 _FETCH_WAIT_MS = 50
 Fetched = dict[TopicPartition, list[Any]]
+L = TypeVar("L", bound="BatchLoop")
 
 
 def aiokafka_config(kafka: KafkaSettings) -> dict[str, Any]:
@@ -50,6 +51,21 @@ def aiokafka_config(kafka: KafkaSettings) -> dict[str, Any]:
     if "SSL" in kafka.security_protocol:
         cfg["ssl_context"] = ssl.create_default_context()
     return cfg
+
+
+def run_with(app: Any, loop: type[L], *args: Any) -> type[L]:
+    """Have the Faust ``app`` start a ``loop(*args)`` with the worker and stop it with it.
+
+    Faust instantiates the services it was given (with its event loop and beacon); the class
+    returned binds ``args`` so that it can.
+    """
+
+    class Bound(loop):  # type: ignore[valid-type,misc]
+        def __init__(self, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+
+    app.service(Bound)
+    return Bound
 
 
 class _Listener(ConsumerRebalanceListener):  # type: ignore[misc]

@@ -20,7 +20,7 @@ from schemas.logging import get_logger
 from schemas.settings import KafkaSettings
 from streams.agents._io import Outbox, Outgoing
 from streams.agents._metrics import Metrics
-from streams.batchloop import BatchLoop, Fetched
+from streams.batchloop import BatchLoop, Fetched, run_with
 from streams.config import INGRESS_GROUP_SUFFIX, HubSettings
 from streams.ingress import INGEST_DOMAINS, DeadLetter, Message, pseudonymise
 from streams.keys import HubKeys
@@ -112,13 +112,7 @@ def register(
     app: Any, kafka: KafkaSettings, hub: HubSettings, keys: HubKeys, metrics: Metrics
 ) -> type[IngressProcessor]:
     """Start an ingress processor with ``app`` (the worker's Faust app) and stop it with it."""
-
-    class BoundIngress(IngressProcessor):
-        def __init__(self, **kwargs: Any) -> None:
-            super().__init__(kafka, hub, keys, metrics, **kwargs)
-
-    app.service(BoundIngress)
-    return BoundIngress
+    return run_with(app, IngressProcessor, kafka, hub, keys, metrics)
 
 
 def _headers(headers: Any) -> list[tuple[str, bytes]]:

@@ -11,6 +11,7 @@ from typing import Any
 
 from schemas.settings import KafkaSettings
 from streams.agents._metrics import Metrics
+from streams.batchloop import run_with
 from streams.config import HubSettings
 from streams.household.processor import HouseholdProcessor
 from streams.rules import RuleBook
@@ -22,10 +23,4 @@ def register(
     app: Any, kafka: KafkaSettings, hub: HubSettings, book: RuleBook, metrics: Metrics
 ) -> type[HouseholdProcessor]:
     """Start a household processor with ``app`` (a Faust app) and stop it with it."""
-
-    class BoundProcessor(HouseholdProcessor):
-        def __init__(self, **kwargs: Any) -> None:
-            super().__init__(kafka, hub, book, metrics, **kwargs)
-
-    app.service(BoundProcessor)
-    return BoundProcessor
+    return run_with(app, HouseholdProcessor, kafka, hub, book, metrics)
