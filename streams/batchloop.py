@@ -32,8 +32,8 @@ from mode import Service
 
 from schemas.logging import get_logger
 from schemas.settings import KafkaSettings
-from streams.agents._io import Outgoing
 from streams.config import HubSettings
+from streams.outbox import Outgoing
 
 __all__ = ["BatchLoop", "aiokafka_config", "run_with"]
 

@@ -18,12 +18,12 @@ from typing import Any
 
 from schemas.logging import get_logger
 from schemas.settings import KafkaSettings
-from streams.agents._io import Outbox, Outgoing
 from streams.agents._metrics import Metrics
 from streams.batchloop import BatchLoop, Fetched, run_with
 from streams.config import INGRESS_GROUP_SUFFIX, HubSettings
 from streams.ingress import INGEST_DOMAINS, DeadLetter, Message, pseudonymise
 from streams.keys import HubKeys
+from streams.outbox import Outbox, Outgoing
 
 __all__ = [
     "EXIT_CONSENT",

@@ -25,8 +25,8 @@ from schemas.models import (
     PartnerFeedback,
     ProposalRetraction,
 )
-from streams.agents._io import Outgoing
 from streams.ingress import Message, dead_letter
+from streams.outbox import Outgoing
 from streams.rules import (
     Ended,
     Household,
