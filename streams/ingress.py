@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -38,6 +39,15 @@ class Message:
     key: bytes | None
     value: bytes | None
     headers: Headers
+
+    @classmethod
+    def of(cls, record: Any) -> Message:
+        """The message of a consumed record (aiokafka's or kafka-python's), headers as
+        ``(str, bytes)`` pairs."""
+        headers = record.headers or ()
+        items = headers.items() if isinstance(headers, dict) else headers
+        return cls(record.topic, record.partition, record.offset, record.key, record.value,
+                   [(str(k), bytes(v) if v is not None else b"") for k, v in items])  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)

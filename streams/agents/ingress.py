@@ -91,9 +91,8 @@ class IngressProcessor(BatchLoop):
         out: list[Outgoing] = []
         for records in fetched.values():
             for r in records:
-                message = Message(r.topic, r.partition, r.offset, r.key, r.value,
-                                  list(_headers(r.headers)))  # fmt: skip
-                outbox = handle(message, self.keys, self.hub.ce_source)  # exits on bad consent
+                # a consent record that cannot be processed exits the worker here
+                outbox = handle(Message.of(r), self.keys, self.hub.ce_source)
                 self.metrics.count(f"ingress.{outbox.outcome}")
                 if outbox.outcome == "deadletter":
                     log.warning(
@@ -113,10 +112,3 @@ def register(
 ) -> type[IngressProcessor]:
     """Start an ingress processor with ``app`` (the worker's Faust app) and stop it with it."""
     return run_with(app, IngressProcessor, kafka, hub, keys, metrics)
-
-
-def _headers(headers: Any) -> list[tuple[str, bytes]]:
-    if not headers:
-        return []
-    items = headers.items() if isinstance(headers, dict) else headers
-    return [(str(k), bytes(v) if v is not None else b"") for k, v in items]

@@ -100,10 +100,7 @@ def _outgoing(record: Any, ce_source: str) -> Outgoing:
 
 
 def _dead(batch: Batch, record: Record, reason: str) -> None:
-    message = Message(
-        record.topic, record.partition, record.offset, record.key, record.value,
-        [(str(k), bytes(v or b"")) for k, v in record.headers or ()],
-    )  # fmt: skip
+    message = Message.of(record)
     letter = dead_letter(message, reason)
     batch.outputs.append(Outgoing(DEADLETTER_TOPIC, record.key, record.value, letter.headers))
     batch.outcomes["deadletter"] += 1
