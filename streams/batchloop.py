@@ -117,7 +117,7 @@ class BatchLoop(Service):
 
     # -- helpers for subclasses ----------------------------------------------------------
 
-    async def deliver(self, messages: Iterable[Outgoing]) -> int:
+    async def deliver(self, messages: Iterable[Outgoing]) -> None:
         """Send ``messages`` (catalogue-relative topics); return once all were acknowledged."""
         producer = self.producer
         assert producer is not None  # noqa: S101 - started in on_start
@@ -127,7 +127,6 @@ class BatchLoop(Service):
         ]
         if sent:
             await asyncio.gather(*sent)
-        return len(sent)
 
     def done(self, fetched: Fetched) -> None:
         """Mark ``fetched`` as processed: its offsets go with the next commit."""

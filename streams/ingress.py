@@ -18,10 +18,24 @@ from schemas.models import ConsentRecord, HouseholdEvent
 from streams.errors import HubError
 from streams.keys import HubKeys, hh_ref, unseal
 
-__all__ = ["INGEST_DOMAINS", "DeadLetter", "Forward", "Message", "dead_letter", "pseudonymise"]
+__all__ = [
+    "DEADLETTER_TOPIC",
+    "HOUSEHOLD_TOPIC",
+    "INGEST_DOMAINS",
+    "INGEST_TOPICS",
+    "DeadLetter",
+    "Forward",
+    "Message",
+    "dead_letter",
+    "pseudonymise",
+]
 
 INGEST_DOMAINS = ("wonen", "school", "werk", "consent")
-"""The ingest topics are ``ingest.<domain>.v1``."""
+# catalogue names (relative to the prefix): the ingress reads the ingest topics, forwards to
+# the household topic keyed by hh_ref, and sends what it cannot read to the dead letters
+INGEST_TOPICS = tuple(f"ingest.{d}.v1" for d in INGEST_DOMAINS)
+HOUSEHOLD_TOPIC = "household-events.v1"
+DEADLETTER_TOPIC = "deadletter.v1"
 CANONICAL_PREFIX = b"adr1|"
 _REASON_MAX = 500
 _INGEST = re.compile(r"\.ingest\.([a-z]+)\.v1$")

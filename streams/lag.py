@@ -23,15 +23,14 @@ from kafka.errors import CoordinatorNotAvailableError
 from schemas.settings import KafkaSettings
 from streams.config import HOUSEHOLD_GROUP_SUFFIX, INGRESS_GROUP_SUFFIX
 from streams.errors import HubError
+from streams.household.batch import DECISIONS_TOPIC
+from streams.ingress import HOUSEHOLD_TOPIC, INGEST_TOPICS
 
 __all__ = ["HUB_STAGES", "GroupLag", "wait_caught_up"]
 
 HUB_STAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
-    (
-        INGRESS_GROUP_SUFFIX,
-        ("ingest.consent.v1", "ingest.wonen.v1", "ingest.school.v1", "ingest.werk.v1"),
-    ),
-    (HOUSEHOLD_GROUP_SUFFIX, ("household-events.v1", "decisions.v1")),
+    (INGRESS_GROUP_SUFFIX, INGEST_TOPICS),
+    (HOUSEHOLD_GROUP_SUFFIX, (HOUSEHOLD_TOPIC, DECISIONS_TOPIC)),
 )
 """Per pipeline stage, upstream first: the suffix of its consumer group after the app id, and
 its input topics (relative names)."""

@@ -7,7 +7,6 @@ broker acknowledged them; tests look at them without a broker.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 __all__ = ["Outbox", "Outgoing"]
 
@@ -28,5 +27,3 @@ class Outbox:
 
     outcome: str
     messages: tuple[Outgoing, ...] = ()
-    records: tuple[Any, ...] = ()
-    """The decoded contract records behind ``messages`` (for tests and logs)."""

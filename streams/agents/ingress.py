@@ -21,7 +21,14 @@ from schemas.settings import KafkaSettings
 from streams.agents._metrics import Metrics
 from streams.batchloop import BatchLoop, Fetched, run_with
 from streams.config import INGRESS_GROUP_SUFFIX, HubSettings
-from streams.ingress import INGEST_DOMAINS, DeadLetter, Message, pseudonymise
+from streams.ingress import (
+    DEADLETTER_TOPIC,
+    HOUSEHOLD_TOPIC,
+    INGEST_TOPICS,
+    DeadLetter,
+    Message,
+    pseudonymise,
+)
 from streams.keys import HubKeys
 from streams.outbox import Outbox, Outgoing
 
@@ -35,9 +42,6 @@ __all__ = [
     "register",
 ]
 
-INGEST_TOPICS = tuple(f"ingest.{d}.v1" for d in INGEST_DOMAINS)
-HOUSEHOLD_TOPIC = "household-events.v1"
-DEADLETTER_TOPIC = "deadletter.v1"
 EXIT_CONSENT = 70
 """Exit code when a consent record cannot be processed (EX_SOFTWARE)."""
 

@@ -25,7 +25,7 @@ from schemas.models import (
     PartnerFeedback,
     ProposalRetraction,
 )
-from streams.ingress import Message, dead_letter
+from streams.ingress import DEADLETTER_TOPIC, HOUSEHOLD_TOPIC, Message, dead_letter
 from streams.outbox import Outgoing
 from streams.rules import (
     Ended,
@@ -47,10 +47,8 @@ __all__ = [
     "process",
 ]
 
-HOUSEHOLD_TOPIC = "household-events.v1"
 DECISIONS_TOPIC = "decisions.v1"
 PROPOSALS_TOPIC = "proposals.v1"
-DEADLETTER_TOPIC = "deadletter.v1"
 
 
 class Record(Protocol):

@@ -36,7 +36,7 @@ from streams.household.batch import DECISIONS_TOPIC, HOUSEHOLD_TOPIC, Batch, pro
 from streams.household.store import PartitionStore, open_store
 from streams.rules import RuleBook
 
-__all__ = ["CHANGELOG", "HouseholdProcessor", "changelog_topic", "ensure_changelog", "group_id"]
+__all__ = ["CHANGELOG", "HouseholdProcessor", "changelog_topic", "ensure_changelog"]
 
 log = get_logger(__name__)
 
@@ -61,11 +61,6 @@ CHANGELOG = TopicSpec(
 as many partitions as the household topic, whose partition *p* it mirrors."""
 
 
-def group_id(app_id: str) -> str:
-    """The consumer group of the household processor of hub ``app_id``."""
-    return app_id + HOUSEHOLD_GROUP_SUFFIX
-
-
 def changelog_topic(app_id: str) -> str:
     """The compacted topic that holds every household's state of hub ``app_id``."""
     return f"{app_id}.{CHANGELOG.name}"
@@ -86,7 +81,7 @@ class HouseholdProcessor(BatchLoop):
         **kwargs: Any,
     ) -> None:  # fmt: skip
         topics = (kafka.topic(HOUSEHOLD_TOPIC), kafka.topic(DECISIONS_TOPIC))
-        super().__init__(kafka, hub, group_id(hub.app_id), topics, **kwargs)
+        super().__init__(kafka, hub, hub.app_id + HOUSEHOLD_GROUP_SUFFIX, topics, **kwargs)
         self.book, self.metrics = book, metrics
         self.changelog = changelog_topic(hub.app_id)
         self._stores: dict[int, PartitionStore] = {}
@@ -149,25 +144,15 @@ class HouseholdProcessor(BatchLoop):
         assert producer is not None  # noqa: S101 - started in on_start
         if not batch.writes:
             return None
-        futures: list[tuple[asyncio.Future[Any], int]] = []
-        builder = producer.create_batch()
+        builders = [producer.create_batch()]
         for key, value in batch.writes.items():
-            if builder.append(key=key, value=value, timestamp=None) is None:
-                futures.append(
-                    (await producer.send_batch(builder, self.changelog, partition=partition),
-                     builder.record_count())
-                )  # fmt: skip
-                builder = producer.create_batch()
-                builder.append(key=key, value=value, timestamp=None)
-        futures.append(
-            (await producer.send_batch(builder, self.changelog, partition=partition),
-             builder.record_count())
-        )  # fmt: skip
-        last = -1
-        for future, count in futures:
-            meta = await future
-            last = max(last, meta.offset + count - 1)
-        return last
+            if builders[-1].append(key=key, value=value, timestamp=None) is None:  # full
+                builders.append(producer.create_batch())
+                builders[-1].append(key=key, value=value, timestamp=None)
+        sent = [await producer.send_batch(b, self.changelog, partition=partition) for b in builders]
+        acked = await asyncio.gather(*sent)
+        last = max(m.offset + b.record_count() - 1 for m, b in zip(acked, builders, strict=True))
+        return int(last)
 
     def _count(self, batch: Batch) -> None:
         for outcome, n in batch.outcomes.items():
