@@ -1,52 +1,62 @@
-"""Ask a Kafka broker for cluster metadata over the wire protocol, with the stdlib only.
+"""Readiness probe of the local broker: log in and ask for the cluster's metadata, stdlib only.
 
-Usage: python3 probe.py HOST:PORT [TIMEOUT_SECONDS]
-Exit 0 and print the broker count when the broker answers a Metadata (v4) request with at
-least one broker; exit 1 otherwise. kafka.sh uses it to wait until the broker is ready,
-before any Python dependency is installed.
+Usage: python3 probe.py HOST:PORT [TIMEOUT] [--cafile PEM] [--user NAME --password-file FILE]
+                        [--mechanism SCRAM-SHA-512]
+
+Prints ``brokers=B partitions=P under_replicated=U`` and exits 0 when the broker answered a
+Metadata request (over TLS with ``--cafile``, after a SASL login with ``--user``) naming at
+least one broker; prints why not on stderr and exits 1 otherwise. kafka.sh uses it before any
+Python dependency is installed, so the wire code (``schemas/_kafka_wire.py``) is loaded by its
+path, without importing the ``schemas`` package.
 """
 
-import socket
-import struct
+import argparse
+import importlib.util
+import ssl
 import sys
+from pathlib import Path
+
+_WIRE = Path(__file__).resolve().parents[2] / "schemas" / "_kafka_wire.py"
 
 
-def metadata_brokers(host: str, port: int, timeout: float) -> int:
-    client_id = b"wijkhub-probe"
-    # header: api_key=3 (Metadata), api_version=4, correlation_id, client_id
-    header = struct.pack(">hhih", 3, 4, 42, len(client_id)) + client_id
-    body = struct.pack(">i?", 0, False)  # no topics, no auto creation
-    request = header + body
-    with socket.create_connection((host, port), timeout=timeout) as sock:
-        sock.sendall(struct.pack(">i", len(request)) + request)
-        size = struct.unpack(">i", _read(sock, 4))[0]
-        payload = _read(sock, size)
-    correlation_id, _throttle, brokers = struct.unpack(">iii", payload[:12])
-    if correlation_id != 42:
-        raise OSError("unexpected correlation id")
-    return brokers
-
-
-def _read(sock: socket.socket, n: int) -> bytes:
-    data = b""
-    while len(data) < n:
-        chunk = sock.recv(n - len(data))
-        if not chunk:
-            raise OSError("connection closed")
-        data += chunk
-    return data
+def _wire():  # a module loaded by its path
+    spec = importlib.util.spec_from_file_location("_wijkhub_kafka_wire", _WIRE)
+    if spec is None or spec.loader is None:
+        raise SystemExit(f"probe: cannot load {_WIRE}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
 
 
 def main() -> int:
-    host, _, port = sys.argv[1].rpartition(":")
-    timeout = float(sys.argv[2]) if len(sys.argv) > 2 else 2.0
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("address", help="HOST:PORT")
+    parser.add_argument("timeout", nargs="?", type=float, default=2.0)
+    parser.add_argument("--cafile", help="CA certificate (PEM): connect with TLS")
+    parser.add_argument("--user", help="SASL user name: log in")
+    parser.add_argument("--password-file", help="file holding the SASL password")
+    parser.add_argument("--mechanism", default="SCRAM-SHA-512")
+    args = parser.parse_args()
+    wire = _wire()
+    host, _, port = args.address.rpartition(":")
+    context = ssl.create_default_context(cafile=args.cafile) if args.cafile else None
+    login = None
+    if args.user:
+        password = Path(args.password_file).read_text(encoding="utf-8").strip()
+        login = wire.Login(args.mechanism, args.user, password)
     try:
-        brokers = metadata_brokers(host or "127.0.0.1", int(port), timeout)
-    except (OSError, struct.error):
+        view = wire.probe(
+            host or "127.0.0.1", int(port), ssl_context=context, login=login, timeout=args.timeout
+        )
+    except wire.ProbeError as exc:
+        print(f"probe: {exc}", file=sys.stderr)
         return 1
-    if brokers < 1:
+    if view.brokers < 1:
+        print("probe: the broker lists no brokers yet", file=sys.stderr)
         return 1
-    print(brokers)
+    print(f"brokers={view.brokers} partitions={view.partitions} "
+          f"under_replicated={view.under_replicated}")  # fmt: skip
     return 0
 
 
