@@ -8,6 +8,7 @@ from typing import Any
 
 from schemas.catalogue import TopicSpec
 from schemas.errors import ConfigError
+from schemas.kafka_login import check_login
 from schemas.logging import get_logger
 from schemas.settings import KafkaSettings
 
@@ -50,6 +51,7 @@ def _admin(settings: KafkaSettings) -> Any:
         raise ConfigError(
             "kafka-python is not installed; install wijkhub[connectors] or wijkhub[hub]"
         ) from exc
+    check_login(settings)  # a refused login: one clear line now, not a 30 s timeout
     return KafkaAdminClient(**settings.kafka_python_config(), client_id="wijkhub-topics")
 
 

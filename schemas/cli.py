@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable, Sequence
 from importlib.metadata import entry_points
 
-from schemas.errors import WijkhubError
+from schemas.errors import KafkaAuthError, WijkhubError
 from schemas.logging import configure_logging
 
 __all__ = ["main"]
@@ -71,7 +71,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return handler(args)
     except WijkhubError as exc:
-        print(f"wijkhub: error: {exc}", file=sys.stderr)
+        print(f"wijkhub: error: {_kafka_refusal(exc) or exc}", file=sys.stderr)
         return 1
     except ModuleNotFoundError as exc:
         if exc.name and exc.name.split(".")[0] in {"schemas", "connectors", "streams"}:
@@ -80,6 +80,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:
+        refusal = _kafka_refusal(exc)
+        if refusal is None:
+            raise
+        print(f"wijkhub: error: {refusal}", file=sys.stderr)
+        return 1
+
+
+def _kafka_refusal(exc: Exception) -> WijkhubError | None:
+    """Why Kafka refused us, when ``exc`` is a client's failure to connect (else ``None``)."""
+    from schemas.kafka_login import explain, is_connection_failure
+
+    if isinstance(exc, KafkaAuthError) or not is_connection_failure(exc):
+        return None
+    from schemas.settings import KafkaSettings
+
+    try:
+        return explain(KafkaSettings())
+    except WijkhubError as error:  # the settings themselves are wrong
+        return error
 
 
 if __name__ == "__main__":

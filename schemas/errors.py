@@ -10,6 +10,7 @@ __all__ = [
     "ConfigError",
     "DecodeError",
     "EncodeError",
+    "KafkaAuthError",
     "MinimisationError",
     "SchemaCompatibilityError",
     "SchemaError",
@@ -24,6 +25,13 @@ class WijkhubError(Exception):
 
 class ConfigError(WijkhubError):
     """A setting is missing or wrong; the message names the environment variable."""
+
+
+class KafkaAuthError(ConfigError):
+    """Kafka refused this client, or this client cannot reach it securely: a wrong password or
+    unknown user, a CA file that is missing or did not sign the broker's certificate, TLS
+    expected on one side only. The message names the principal and the bootstrap servers and
+    says which setting to change."""
 
 
 class SchemaError(WijkhubError):

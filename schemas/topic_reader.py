@@ -10,6 +10,7 @@ import time
 from typing import Any
 
 from schemas.errors import WijkhubError
+from schemas.kafka_login import check_login
 from schemas.settings import KafkaSettings
 
 __all__ = ["TopicReadError", "read_to_end"]
@@ -23,6 +24,7 @@ def read_to_end(settings: KafkaSettings, topic: str, *, timeout: float = 60) -> 
     """Every message (kafka-python ``ConsumerRecord``) on ``topic``, a full topic name."""
     from kafka import KafkaConsumer, TopicPartition
 
+    check_login(settings)
     consumer: Any = KafkaConsumer(
         **settings.kafka_python_config(), enable_auto_commit=False, group_id=None
     )

@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from schemas.cli import build_parser, main
 from schemas.settings import KafkaSettings
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only what a test sets: the session's broker settings are in the environment."""
+    for name in list(os.environ):
+        if name == "KAFKA_BOOTSTRAP_SERVERS" or name.startswith("WIJKHUB_KAFKA_"):
+            monkeypatch.delenv(name)
 
 
 def test_bootstrap_servers_and_prefix_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -17,6 +27,7 @@ def test_bootstrap_servers_and_prefix_from_environment(monkeypatch: pytest.Monke
 
 
 def test_secret_never_in_dump(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WIJKHUB_KAFKA_SECURITY_PROTOCOL", "SASL_SSL")
     monkeypatch.setenv("WIJKHUB_KAFKA_SASL_MECHANISM", "SCRAM-SHA-512")
     monkeypatch.setenv("WIJKHUB_KAFKA_SASL_USERNAME", "corporatie")
     monkeypatch.setenv("WIJKHUB_KAFKA_SASL_PASSWORD", "s3cret-pw")
