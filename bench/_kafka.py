@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Iterable
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer
 from aiokafka import TopicPartition as AioTopicPartition
@@ -13,10 +14,17 @@ from kafka.admin import NewTopic
 from kafka.errors import CoordinatorNotAvailableError
 
 from schemas.codec import decode
+from schemas.settings import KafkaSettings
+
+
+def connection(bootstrap: str) -> dict[str, Any]:
+    """Client keyword arguments for ``bootstrap``, with the security settings of the
+    environment (``deploy/local/with-kafka.sh`` exports the local broker's)."""
+    return KafkaSettings(bootstrap_servers=bootstrap).kafka_python_config()
 
 
 def create_topic(bootstrap: str, name: str, partitions: int, *, compact: bool = False) -> None:
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap)
+    admin = KafkaAdminClient(**connection(bootstrap))
     configs = {"cleanup.policy": "compact"} if compact else {}
     try:
         admin.create_topics(
@@ -31,7 +39,7 @@ def fill(
 ) -> int:
     """Publish ``messages`` (key, value, headers) with a throughput-tuned producer."""
     producer = KafkaProducer(
-        bootstrap_servers=bootstrap,
+        **connection(bootstrap),
         acks="all",
         linger_ms=20,
         batch_size=512 * 1024,
@@ -48,7 +56,7 @@ def fill(
 
 async def _raw_consume(bootstrap: str, topic: str, expected: int, do_decode: bool) -> float:
     consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap,
+        **KafkaSettings(bootstrap_servers=bootstrap).aiokafka_config(),
         enable_auto_commit=False,
         auto_offset_reset="earliest",
         max_partition_fetch_bytes=4 << 20,
@@ -94,8 +102,8 @@ class LagWatcher:
     """How far a consumer group is behind on a topic (one admin and one consumer, reused)."""
 
     def __init__(self, bootstrap: str) -> None:
-        self._admin = KafkaAdminClient(bootstrap_servers=bootstrap)
-        self._consumer = KafkaConsumer(bootstrap_servers=bootstrap)
+        self._admin = KafkaAdminClient(**connection(bootstrap))
+        self._consumer = KafkaConsumer(**connection(bootstrap))
 
     def lag(self, group: str, topic: str) -> int | None:
         """Messages not yet committed by ``group``; ``None`` before its first commit."""

@@ -22,6 +22,7 @@ from datetime import UTC, date, datetime
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 from bench._hub import Hub
+from bench._kafka import connection
 from bench._prepared import prepared
 from bench._report import Result
 from connectors.sealing import Sealer
@@ -60,7 +61,7 @@ class _Arrivals(threading.Thread):
         super().__init__(daemon=True)
         self.seen: dict[bytes, float] = {}
         self.stop = threading.Event()
-        self._consumer = KafkaConsumer(bootstrap_servers=bootstrap, fetch_max_wait_ms=10)
+        self._consumer = KafkaConsumer(**connection(bootstrap), fetch_max_wait_ms=10)
         parts = [TopicPartition(topic, p) for p in self._consumer.partitions_for_topic(topic)]
         self._consumer.assign(parts)
         self._consumer.seek_to_end(*parts)
@@ -102,7 +103,7 @@ def _raw_round_trip(bootstrap: str, topic: str, seconds: float) -> list[float]:
     """One-hop latencies (ms) of the broker at ``RATE`` messages/s."""
     arrivals = _Arrivals(bootstrap, topic)
     arrivals.start()
-    producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=0)
+    producer = KafkaProducer(**connection(bootstrap), acks="all", linger_ms=0)
     sent: dict[bytes, float] = {}
     t0 = time.monotonic()
     n = 0
@@ -136,7 +137,7 @@ def run(*, bootstrap: str, scale: float) -> list[Result]:
     hub.start()
     arrivals = _Arrivals(bootstrap, topic("proposals.v1"))
     arrivals.start()
-    producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=0)
+    producer = KafkaProducer(**connection(bootstrap), acks="all", linger_ms=0)
     try:
         # warm up: until a first household's proposal comes through, the hub is not ready
         _warm_up(producer, sealer, keys.pseudonym, topic, arrivals)

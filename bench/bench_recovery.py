@@ -23,7 +23,7 @@ from datetime import timedelta
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 from bench._hub import Hub
-from bench._kafka import create_topic, raw_consume_seconds
+from bench._kafka import connection, create_topic, raw_consume_seconds
 from bench._prepared import prepared
 from bench._report import Result
 from bench._workload import SOURCE, T0, events, hh_ref
@@ -54,7 +54,7 @@ def _template_state() -> bytes:
 
 def _fill_changelog(bootstrap: str, topic: str, households: int, value: bytes) -> float:
     producer = KafkaProducer(
-        bootstrap_servers=bootstrap, acks="all", linger_ms=20, batch_size=512 * 1024
+        **connection(bootstrap), acks="all", linger_ms=20, batch_size=512 * 1024
     )
     t0 = time.perf_counter()
     for i in range(households):
@@ -78,7 +78,7 @@ def _probe(bootstrap: str, topic: str, household: int) -> None:
         ),
     )
     value, headers = encode(event, source=SOURCE)
-    producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all")
+    producer = KafkaProducer(**connection(bootstrap), acks="all")
     producer.send(topic, key=event.hh_ref.encode(), value=value, headers=headers).get(30)
     producer.close()
 
@@ -86,7 +86,7 @@ def _probe(bootstrap: str, topic: str, household: int) -> None:
 def _wait_for_proposal(bootstrap: str, topic: str, household: int, timeout: float = 600) -> None:
     want = hh_ref(household).encode()
     consumer = KafkaConsumer(
-        bootstrap_servers=bootstrap, auto_offset_reset="earliest", consumer_timeout_ms=500
+        **connection(bootstrap), auto_offset_reset="earliest", consumer_timeout_ms=500
     )
     parts = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
     consumer.assign(parts)

@@ -20,6 +20,7 @@ from types import TracebackType
 
 from connectors.publisher import Publisher
 from connectors.readback import end_offsets
+from schemas.kafka_login import check_login
 from schemas.settings import KafkaSettings
 
 __all__ = ["KafkaPrefetch"]
@@ -29,6 +30,7 @@ class KafkaPrefetch:
     """The end offsets of ``topic`` and a warmed-up :class:`Publisher` for it, in the background."""
 
     def __init__(self, settings: KafkaSettings, topic: str) -> None:
+        check_login(settings)  # a refused login: one clear line now, before any thread starts
         self._settings = settings
         self._topic = topic
         self._found: Future[None] = Future()

@@ -14,24 +14,34 @@ import faust
 from schemas.settings import KafkaSettings
 from streams.config import HubSettings
 
-__all__ = ["create_app"]
+__all__ = ["broker_credentials", "create_app"]
+
+
+def broker_credentials(kafka: KafkaSettings) -> Any:
+    """Faust's ``broker_credentials`` for ``kafka``: the SASL login and the TLS context that
+    trusts ``WIJKHUB_KAFKA_SSL_CAFILE`` (``None`` for a plaintext cluster)."""
+    tls = kafka.ssl_context() if "SSL" in kafka.security_protocol else None
+    if kafka.security_protocol.startswith("SASL_"):
+        # SASL_SSL when given a context, else SASL_PLAINTEXT (faust.auth.SASLCredentials)
+        return faust.SASLCredentials(
+            username=kafka.sasl_username,
+            password=kafka.sasl_password.get_secret_value() if kafka.sasl_password else None,
+            mechanism=kafka.sasl_mechanism,
+            ssl_context=tls,
+        )
+    if tls is not None:
+        return faust.SSLCredentials(tls)
+    return None
 
 
 def create_app(kafka: KafkaSettings | None = None, hub: HubSettings | None = None) -> Any:
     """A configured ``faust.App`` with every hub agent registered."""
     kafka = kafka or KafkaSettings()
     hub = hub or HubSettings()
-    credentials: Any = None
-    if kafka.sasl_mechanism:
-        credentials = faust.SASLCredentials(
-            username=kafka.sasl_username,
-            password=kafka.sasl_password.get_secret_value() if kafka.sasl_password else None,
-            mechanism=kafka.sasl_mechanism,
-        )
     app = faust.App(
         hub.app_id,
         broker=[f"kafka://{server}" for server in kafka.servers],
-        broker_credentials=credentials,
+        broker_credentials=broker_credentials(kafka),
         store=hub.store_url,
         datadir=str(hub.data_dir),
         web_enabled=hub.web_port > 0,

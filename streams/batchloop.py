@@ -20,7 +20,6 @@ request per message; see docs/hub.md.
 from __future__ import annotations
 
 import asyncio
-import ssl
 import time
 from collections.abc import Iterable
 from typing import Any, TypeVar
@@ -35,7 +34,7 @@ from schemas.settings import KafkaSettings
 from streams.config import HubSettings
 from streams.outbox import Outgoing
 
-__all__ = ["BatchLoop", "aiokafka_config", "run_with"]
+__all__ = ["BatchLoop", "run_with"]
 
 log = get_logger(__name__)
 
@@ -43,14 +42,6 @@ _COMMIT_TIMEOUT = 15.0
 _FETCH_WAIT_MS = 50
 Fetched = dict[TopicPartition, list[Any]]
 L = TypeVar("L", bound="BatchLoop")
-
-
-def aiokafka_config(kafka: KafkaSettings) -> dict[str, Any]:
-    """Connection keyword arguments for aiokafka clients."""
-    cfg = kafka.kafka_python_config()
-    if "SSL" in kafka.security_protocol:
-        cfg["ssl_context"] = ssl.create_default_context()
-    return cfg
 
 
 def run_with(app: Any, loop: type[L], *args: Any) -> type[L]:
@@ -137,7 +128,7 @@ class BatchLoop(Service):
     # -- lifecycle -----------------------------------------------------------------------
 
     async def on_start(self) -> None:
-        cfg = aiokafka_config(self.kafka)
+        cfg = self.kafka.aiokafka_config()
         client_id = f"{self.group}-{self.hub.app_id}"[:200]
         self.producer = AIOKafkaProducer(
             **cfg,

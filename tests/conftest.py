@@ -1,9 +1,12 @@
 """Fixtures shared by every test.
 
-The broker: ``KAFKA_BOOTSTRAP_SERVERS`` when set; otherwise the local single-node broker
-(``deploy/local/kafka.sh``, started here and stopped at the end if this session started it);
-otherwise testcontainers' Kafka when a Docker engine answers. With ``CI=true`` an unavailable
-broker fails the run — it is never a skip.
+The broker: ``KAFKA_BOOTSTRAP_SERVERS`` when set, with the ``WIJKHUB_KAFKA_*`` security
+settings of the environment; otherwise the local secured broker (``deploy/local/kafka.sh``,
+started here and stopped at the end if this session started it), whose settings
+(``kafka.sh env``: SASL_SSL, the admin login, the CA file) go into the environment for the
+session, so that every ``KafkaSettings()`` and every ``wijkhub`` subprocess logs in over TLS;
+otherwise testcontainers' Kafka (plaintext) when a Docker engine answers. With ``CI=true`` an
+unavailable broker fails the run — it is never a skip.
 """
 
 from __future__ import annotations
@@ -15,7 +18,6 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import tempfile
 import uuid
 from collections.abc import Callable, Iterator
@@ -27,19 +29,37 @@ from urllib.parse import quote, urlencode
 import pytest
 from pydantic import SecretStr
 
+from schemas.errors import WijkhubError
+from schemas.kafka_login import ProbeError, login_probe
 from schemas.settings import KafkaSettings
 
 ROOT = Path(__file__).resolve().parent.parent
 KAFKA_SH = ROOT / "deploy" / "local" / "kafka.sh"
-PROBE = ROOT / "deploy" / "local" / "probe.py"
 
 
-def _answers(bootstrap: str) -> bool:
-    first = bootstrap.split(",", maxsplit=1)[0].strip()
-    result = subprocess.run(
-        [sys.executable, str(PROBE), first, "5"], capture_output=True, check=False
-    )
-    return result.returncode == 0
+def _login_problem() -> str | None:
+    """Why the cluster in the environment does not take our login; ``None`` when it does."""
+    try:
+        settings = KafkaSettings()
+    except WijkhubError as exc:
+        return str(exc)
+    problems = []
+    for server in settings.servers:
+        try:
+            login_probe(settings, server)
+        except ProbeError as exc:
+            problems.append(f"{server}: {exc}")
+        else:
+            return None
+    return "; ".join(problems)
+
+
+def _local_broker_env() -> dict[str, str]:
+    """``kafka.sh env``: what a client of the local broker needs."""
+    out = subprocess.run(
+        ["bash", str(KAFKA_SH), "env"], capture_output=True, text=True, check=True
+    ).stdout
+    return dict(line.split("=", 1) for line in out.splitlines() if "=" in line)
 
 
 def _unavailable(reason: str) -> None:
@@ -65,22 +85,26 @@ def _docker_kafka() -> Iterator[str] | None:
 
 @pytest.fixture(scope="session")
 def bootstrap_servers() -> Iterator[str]:
-    """``host:port`` of a real Kafka broker for this test session."""
+    """``host:port`` of a real Kafka broker for this test session; how to log in to it is in
+    the environment (``WIJKHUB_KAFKA_*``) for the whole session."""
     configured = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
     if configured:
-        if not _answers(configured):
-            _unavailable(f"KAFKA_BOOTSTRAP_SERVERS={configured} does not answer")
+        problem = _login_problem()
+        if problem:
+            _unavailable(f"KAFKA_BOOTSTRAP_SERVERS={configured} does not take our login: {problem}")
         yield configured
         return
     if shutil.which("java"):
-        port = os.environ.get("WIJKHUB_KAFKA_PORT", "9092")
-        bootstrap = f"127.0.0.1:{port}"
-        already = _answers(bootstrap)
+        status = subprocess.run(["bash", str(KAFKA_SH), "status"], capture_output=True, check=False)
+        already = status.returncode == 0
         started = subprocess.run(["bash", str(KAFKA_SH), "start"], check=False)
         if started.returncode != 0:
             _unavailable(f"{KAFKA_SH} start failed (exit {started.returncode})")
         try:
-            yield bootstrap
+            with pytest.MonkeyPatch.context() as session_env:
+                for name, value in _local_broker_env().items():
+                    session_env.setenv(name, value)
+                yield os.environ["KAFKA_BOOTSTRAP_SERVERS"]
         finally:
             if not already:
                 subprocess.run(["bash", str(KAFKA_SH), "stop"], check=False)
@@ -104,13 +128,14 @@ def unique_name() -> Callable[[str], str]:
 
 @pytest.fixture
 def kafka_settings(bootstrap_servers: str, unique_name: Callable[[str], str]) -> KafkaSettings:
-    """Settings for this test: the session's broker and a topic prefix of its own."""
+    """Settings for this test: the session's broker (and login) and a topic prefix of its own."""
     return KafkaSettings(bootstrap_servers=bootstrap_servers, topic_prefix=unique_name("t"))
 
 
 @pytest.fixture
 def kafka_env(kafka_settings: KafkaSettings, tmp_path: Path) -> dict[str, str]:
-    """Environment for a ``wijkhub`` subprocess that talks to this test's topics."""
+    """Environment for a ``wijkhub`` subprocess that talks to this test's topics (it logs in
+    as the session does: the security settings are in the environment)."""
     env = dict(os.environ)
     env.update(
         {

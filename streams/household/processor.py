@@ -30,7 +30,7 @@ from schemas.catalogue import Role, TopicSpec, ensure_topics, topic_spec
 from schemas.logging import get_logger
 from schemas.settings import KafkaSettings
 from streams.agents._metrics import Metrics
-from streams.batchloop import BatchLoop, Fetched, aiokafka_config
+from streams.batchloop import BatchLoop, Fetched
 from streams.config import HOUSEHOLD_GROUP_SUFFIX, HubSettings
 from streams.household.batch import DECISIONS_TOPIC, HOUSEHOLD_TOPIC, Batch, process
 from streams.household.store import PartitionStore, open_store
@@ -90,7 +90,7 @@ class HouseholdProcessor(BatchLoop):
 
     async def started_producer(self) -> None:
         self._restorer = AIOKafkaConsumer(
-            **aiokafka_config(self.kafka),
+            **self.kafka.aiokafka_config(),
             client_id=f"{self.group}-restore",
             group_id=None,
             enable_auto_commit=False,

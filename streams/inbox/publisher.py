@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from schemas.codec import Encoded
+from schemas.kafka_login import check_login
 from schemas.settings import KafkaSettings
 from streams.inbox.errors import PublishFailedError
 
@@ -35,6 +36,7 @@ class KafkaEventPublisher:
 
         self._settings = settings
         self._timeout = timeout
+        check_login(settings)  # a refused login: one clear line now, not a timeout
         try:
             self._producer: Any = KafkaProducer(
                 **settings.kafka_python_config(),

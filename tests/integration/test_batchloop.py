@@ -20,6 +20,7 @@ pytestmark = pytest.mark.integration
 WORKER = """
 import faust
 from schemas.settings import KafkaSettings
+from streams.app import broker_credentials
 from streams.batchloop import BatchLoop, run_with
 from streams.config import HubSettings
 
@@ -29,6 +30,7 @@ class Failing(BatchLoop):
 
 kafka, hub = KafkaSettings(), HubSettings()
 app = faust.App(hub.app_id, broker=f"kafka://{kafka.bootstrap_servers}", web_enabled=False,
+                broker_credentials=broker_credentials(kafka),
                 store="memory://", datadir=str(hub.data_dir), autodiscover=False)
 run_with(app, Failing, kafka, hub, hub.app_id + ".failing", [kafka.topic("heartbeat.v1")])
 worker = faust.Worker(app, loglevel="warning", quiet=True, redirect_stdouts=False)
