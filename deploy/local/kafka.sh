@@ -233,6 +233,7 @@ write_props() {  # write_props SIZE N
   for i in $(seq 1 "$size"); do voters="${voters:+$voters,}$i@127.0.0.1:$(controller_port "$i")"; done
   if [ "$size" -ge 3 ]; then rf=3; min_isr=2; fi
   mkdir -p "$dir/data" "$dir/logs"
+  chmod 700 "$(cluster_dir "$size")"  # the topics' data and the nodes' configuration: ours only
   (
     umask 077  # holds the nodes' own SCRAM password and the store password
     cat > "$dir/server.properties" <<PROPS
@@ -297,7 +298,8 @@ prepare_storage() {  # prepare_storage SIZE CLASSPATH
   for n in $(seq 1 "$size"); do rm -rf "$(node_dir "$size" "$n")/data"; done
   # --cluster-id=ID: a base64 id may start with '-', which would read as an option
   cluster_id=$(python3 -c 'import base64,uuid;print(base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("="))')
-  for n in $(seq 1 "$size"); do
+  local pids=()
+  for n in $(seq 1 "$size"); do  # the nodes in parallel: one JVM start each
     dir=$(node_dir "$size" "$n")
     write_props "$size" "$n"
     # The SCRAM credentials go into the cluster's bootstrap metadata (KIP-900).
@@ -305,7 +307,12 @@ prepare_storage() {  # prepare_storage SIZE CLASSPATH
       -c "$dir/server.properties" \
       --add-scram "$mechanism=[name=admin,password=$(cat "$admin_pw_file")]" \
       --add-scram "$mechanism=[name=broker,password=$(cat "$broker_pw_file")]" \
-      > "$dir/logs/format.log" 2>&1 \
+      > "$dir/logs/format.log" 2>&1 &
+    pids+=("$!")
+  done
+  for n in $(seq 1 "$size"); do
+    dir=$(node_dir "$size" "$n")
+    wait "${pids[$((n - 1))]}" \
       || { cat "$dir/logs/format.log" >&2; die "formatting KRaft storage in $dir/data failed."; }
   done
   printf 'cluster.id=%s\nsecrets=%s\n' "$cluster_id" "$digest" > "$marker"
@@ -395,8 +402,8 @@ start() {
     esac
   done
   size=$(parse_size "$size")
-  need_java
   check_ports "$size"
+  need_java
   local pid other
   pid=$(legacy_pid)
   [ -z "$pid" ] || die "an older, unsecured broker from $run_dir is still running (pid $pid); stop it with: $0 stop"
@@ -572,8 +579,10 @@ tool() {
   ensure_passwords
   size=$(current_size)
   cp=$(classpath)
+  local live="" n
+  for n in $(running_nodes "$size"); do live="${live:+$live,}127.0.0.1:$(client_port "$n")"; done
   exec java -Xmx256m -Dlog4j2.configurationFile="$here/log4j2-tools.properties" -cp "$cp" "$main" \
-    --bootstrap-server "$(bootstrap_of "$size")" "$flag" "$admin_props" "$@"
+    --bootstrap-server "${live:-$(bootstrap_of "$size")}" "$flag" "$admin_props" "$@"
 }
 
 case "${1:-}" in

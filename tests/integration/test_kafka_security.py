@@ -109,15 +109,30 @@ def test_a_client_without_tls_is_refused(secured: KafkaSettings) -> None:
 
 
 @pytest.fixture(scope="module")
-def connector_input(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
-    """A small synthetic export, its mapping and the hub's public key."""
+def inputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """What the commands need besides Kafka: a small synthetic export and its mapping, the
+    hub's public key, a coordinators file with one synthetic account."""
     out = tmp_path_factory.mktemp("exports")
     generate(out, households=20, seed=7, months=1)
     assert (out / TRUTH_FILE).exists()
-    export = next(out.glob("corporatie_huurachterstand_*.csv"))
     keys = tmp_path_factory.mktemp("keys")
     init_keys(keys)
-    return export, out / "mappings" / "huurachterstand.toml", keys / "hub.pub"
+    hashed = subprocess.run(
+        [sys.executable, "-m", "schemas.cli", "inbox", "hash-password", "--stdin"],
+        input="a-long-enough-test-password\n", capture_output=True, text=True, check=True,
+    ).stdout.strip()  # fmt: skip
+    coordinators = tmp_path_factory.mktemp("inbox") / "coordinators.toml"
+    coordinators.write_text(
+        f'[[coordinator]]\nid = "coord-noord"\nrole = "coordinator"\nbuurten = ["BU03630000"]\n'
+        f'password_hash = "{hashed.splitlines()[-1]}"\n',
+        encoding="utf-8",
+    )
+    return {
+        "export": next(out.glob("corporatie_huurachterstand_*.csv")),
+        "mapping": out / "mappings" / "huurachterstand.toml",
+        "public_key": keys / "hub.pub",
+        "coordinators": coordinators,
+    }
 
 
 @pytest.mark.parametrize(
@@ -131,20 +146,25 @@ def connector_input(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Pat
         ("connector run", "wrong password"),
         ("sink jsonl", "wrong password"),
         ("audit show", "unknown user"),
+        ("inbox serve", "no TLS"),
+        ("inbox serve", "wrong password"),
     ],
     ids=" / ".join,
 )
 def test_a_refused_command_says_why_in_one_line(
     secured: KafkaSettings,
     kafka_env: dict[str, str],
-    connector_input: tuple[Path, Path, Path],
+    inputs: dict[str, Path],
     tmp_path: Path,
     case: tuple[str, str],
 ) -> None:
     command, fault = case
-    export, mapping, public_key = connector_input
-    env = dict(kafka_env, WIJKHUB_HUB_PUBLIC_KEY=str(public_key),
-               WIJKHUB_STATE_DIR=str(tmp_path / "state"), WIJKHUB_LOG_LEVEL="error")  # fmt: skip
+    export, mapping = inputs["export"], inputs["mapping"]
+    env = dict(kafka_env, WIJKHUB_HUB_PUBLIC_KEY=str(inputs["public_key"]),
+               WIJKHUB_STATE_DIR=str(tmp_path / "state"), WIJKHUB_LOG_LEVEL="error",
+               WIJKHUB_INBOX_COORDINATORS=str(inputs["coordinators"]),
+               WIJKHUB_INBOX_STORE=":memory:",
+               WIJKHUB_INBOX_SESSION_SECRET="s" * 40, WIJKHUB_INBOX_PORT="0")  # fmt: skip
     env.pop("WIJKHUB_KAFKA_SASL_PASSWORD", None)
     if fault == "wrong password":
         (tmp_path / "password").write_text(f"{WRONG}\n", encoding="utf-8")
@@ -161,6 +181,7 @@ def test_a_refused_command_says_why_in_one_line(
                           "--mapping", str(mapping), "--rejects", str(tmp_path / "rejects.csv")],
         "sink jsonl": ["sink", "jsonl", "--out", str(tmp_path / "out.jsonl"), "--once"],
         "audit show": ["audit", "show", "--proposal", str(uuid.uuid4())],
+        "inbox serve": ["inbox", "serve"],
     }[command]  # fmt: skip
     done = subprocess.run(
         [sys.executable, "-m", "schemas.cli", *args],
