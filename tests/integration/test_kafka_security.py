@@ -21,7 +21,7 @@ from pydantic import SecretStr
 from connectors.synthetic.generate import TRUTH_FILE, generate
 from schemas.kafka_login import explain
 from schemas.settings import KafkaSettings
-from streams.keys import init_keys
+from streams.ingress.keys import init_keys
 
 pytestmark = pytest.mark.integration
 

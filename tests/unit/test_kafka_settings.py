@@ -81,7 +81,7 @@ def test_faust_gets_sasl_over_tls_with_the_same_ca(secured: Path) -> None:
     pytest.importorskip("faust")
     from faust.types.auth import AuthProtocol
 
-    from streams.app import broker_credentials
+    from streams.runtime.app import broker_credentials
 
     credentials = broker_credentials(KafkaSettings())
     assert credentials.protocol == AuthProtocol.SASL_SSL
