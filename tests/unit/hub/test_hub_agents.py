@@ -42,7 +42,9 @@ def test_the_worker_runs_both_batch_stages_beside_the_heartbeat_agent(tmp_path: 
     assert ingress.group == "unit-hub.ingress"
     assert household.group == "unit-hub.household"
     assert set(ingress.topics) == {f"unit.ingest.{d}.v1" for d in ("wonen", "school", "werk",
-                                                                    "consent")}  # fmt: skip
+                                                                    "consent")} | {
+        "unit.quarantine.v1"  # releases and discards of parked records
+    }  # fmt: skip
     assert household.topics == ("unit.household-events.v1", "unit.decisions.v1")
     assert household.changelog == "unit-hub.households-changelog"
     assert {agent.name.rsplit(".", 1)[-1] for agent in app.agents.values()} == {"heartbeat"}
