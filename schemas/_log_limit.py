@@ -147,6 +147,6 @@ def _report_with_structlog(kind: Hashable, count: int, window: float) -> None:
         level = logging.getLevelName(parts[1]).lower() if len(parts) > 1 else "?"
         text = str(parts[2]) if len(parts) > 2 else ""
     structlog.get_logger("wijkhub.logging").warning(
-        "log lines suppressed", logger=logger, level=level, message=text, count=count,
+        "log lines suppressed", logger=logger, severity=level, message=text, count=count,
         window_s=window, **{_EXEMPT: True},
     )  # fmt: skip

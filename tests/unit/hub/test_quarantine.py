@@ -291,3 +291,28 @@ def test_a_tail_that_reads_an_older_state_late_changes_nothing(keys) -> None:
     assert newer is not None
     assert view.apply(newer)
     assert view.open() == []
+
+
+# -- the command -----------------------------------------------------------------------
+
+
+def test_the_command_is_registered_and_needs_an_actor() -> None:
+    from schemas.cli import build_parser
+
+    parser = build_parser()
+    args = parser.parse_args(["quarantine", "discard", "4e1ff52b", "--actor", "ops-1"])
+    assert (args.action, args.id, args.actor, args.role) == (
+        "discard", "4e1ff52b", "ops-1", "functional_admin")  # fmt: skip
+    assert parser.parse_args(["quarantine", "list", "--all"]).all
+    with pytest.raises(SystemExit):
+        parser.parse_args(["quarantine", "release", "4e1ff52b"])  # no --actor
+
+
+def test_show_describes_a_value_without_a_byte_of_it(pub) -> None:
+    from streams.quarantine.commands import describe_value
+
+    assert describe_value(b"1234AB 5 Jansen") == "not Avro single-object encoding"
+    assert describe_value(poison.consent(pub, 1)[0]) == (
+        "Avro single-object encoding, ConsentRecord v1")  # fmt: skip
+    assert "unknown schema fingerprint" in describe_value(poison.oversize(100)[0])
+    assert describe_value(None) == "none (a tombstone)"
