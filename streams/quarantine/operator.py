@@ -140,7 +140,14 @@ class QuarantineDesk:
     # -- helpers -------------------------------------------------------------------------
 
     def _check_committed(self, entry: Entry) -> None:
-        topic, partition, offset = entry.read_from.rsplit(":", 2)
+        try:
+            topic, partition, offset = entry.read_from.rsplit(":", 2)
+            int(partition), int(offset)
+        except ValueError:
+            raise QuarantineError(
+                f"record {entry.id} does not say where the hub parked it (q_from "
+                f"{entry.read_from!r}); it was not written by this hub"
+            ) from None
         group = self.hub.app_id + INGRESS_GROUP_SUFFIX
         with GroupLag(self.kafka, group) as lag:
             committed = lag.committed(topic, int(partition))
