@@ -18,7 +18,11 @@ from types import TracebackType
 
 from kafka import TopicPartition
 from kafka.admin import KafkaAdminClient, OffsetSpec
-from kafka.errors import CoordinatorNotAvailableError, NotCoordinatorError
+from kafka.errors import (
+    CoordinatorLoadInProgressError,
+    CoordinatorNotAvailableError,
+    NotCoordinatorError,
+)
 
 from schemas.settings import KafkaSettings
 from streams.errors import HubError
@@ -31,6 +35,13 @@ from streams.runtime.topics import (
 from streams.settings import HOUSEHOLD_GROUP_SUFFIX, INGRESS_GROUP_SUFFIX
 
 __all__ = ["HUB_STAGES", "GroupLag", "wait_caught_up"]
+
+_COORDINATOR_NOT_READY = (
+    CoordinatorLoadInProgressError,
+    CoordinatorNotAvailableError,
+    NotCoordinatorError,
+)
+"""What a fresh (or just restarted) broker answers while __consumer_offsets gets its leader."""
 
 HUB_STAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
     (INGRESS_GROUP_SUFFIX, (*INGEST_TOPICS, QUARANTINE_TOPIC)),
@@ -70,7 +81,7 @@ class GroupLag:
         ends = self._admin.list_partition_offsets(dict.fromkeys(tps, OffsetSpec.LATEST))
         try:
             committed = self._admin.list_group_offsets({self.group: tps}).get(self.group, {})
-        except (CoordinatorNotAvailableError, NotCoordinatorError):
+        except _COORDINATOR_NOT_READY:
             committed = {}  # a fresh broker: no __consumer_offsets (or its leader) yet
         out: dict[TopicPartition, int] = dict(unknown)
         for tp in tps:
@@ -84,7 +95,7 @@ class GroupLag:
         tp = TopicPartition(topic, partition)
         try:
             found = self._admin.list_group_offsets({self.group: [tp]}).get(self.group, {})
-        except (CoordinatorNotAvailableError, NotCoordinatorError):
+        except _COORDINATOR_NOT_READY:
             return -1
         done = found.get(tp)
         return done.offset if done is not None and done.offset >= 0 else -1
