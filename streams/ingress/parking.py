@@ -119,7 +119,7 @@ class Parking:
         parked = park(
             message, reason, at=self.clock(), partitions=self.partitions, read_from=where,
             hh_ref=hh_ref, hold=None if head else hold, held_by=head.id if head else None,
-            partition=head.partition if head else (entry.partition if entry else None),
+            partition=_partition(entry, head),
             attempt=entry.attempt + 1 if entry else 1,
         )  # fmt: skip
         self._write(parked)
@@ -142,7 +142,7 @@ class Parking:
         parked = park(
             message, f"held behind parked record {head.id}", at=self.clock(),
             partitions=self.partitions, read_from=where, hh_ref=result.key.decode(),
-            held_by=head.id, partition=head.partition,
+            held_by=head.id, partition=_partition(entry, head),
             attempt=entry.attempt + 1 if entry else 1,
         )  # fmt: skip
         self._write(parked)
@@ -215,6 +215,14 @@ def _forward(result: Forward) -> Outgoing:
 
 def _where(message: Message) -> str:
     return f"{message.topic}:{message.partition}:{message.offset}"
+
+
+def _partition(entry: Entry | None, head: Entry | None) -> int | None:
+    """A record keeps the partition it was first parked in (its states must stay in order on
+    one partition); a new one goes to its head's, else it is routed by its hold."""
+    if entry is not None:
+        return entry.partition
+    return head.partition if head is not None else None
 
 
 def _holds(entry: Entry) -> str:
