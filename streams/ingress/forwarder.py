@@ -115,7 +115,7 @@ class IngressForwarder(BatchLoop):
         super().__init__(kafka, hub, hub.app_id + INGRESS_GROUP_SUFFIX, topics, **kwargs)
         self.keys, self.metrics = keys, metrics
         self.quarantine_topic = kafka.topic(QUARANTINE_TOPIC)
-        self.view = QuarantineView()
+        self.view = QuarantineView(slim=True)
         self.tail = QuarantineTail(kafka, self.view, f"{self.group}-quarantine")
         self.parking = Parking(keys, hub.ce_source, self.view, partitions=1)
         self._alerted = self._gauged = 0.0

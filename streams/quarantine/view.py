@@ -18,14 +18,20 @@ from streams.quarantine.records import Entry
 __all__ = ["QuarantineView"]
 
 _KEEP_VALUE = 64 * 1024
-"""Values kept in memory up to this size (what a re-drive of a held record needs; a valid
-record is a few hundred bytes). A larger parked value is read back from its release."""
+"""A held record's value is kept in memory up to this size (a re-drive needs it; a valid
+record is a few hundred bytes)."""
 
 
 class QuarantineView:
-    """Every parked record's latest state, and which open records hold what."""
+    """Every parked record's latest state, and which open records hold what.
 
-    def __init__(self) -> None:
+    ``slim`` (the worker's): keep a record's original value and headers only while it is
+    held behind another — what a re-drive needs; a release brings its own copy — so that a
+    flood of garbage parked records costs metadata, not their bytes.
+    """
+
+    def __init__(self, *, slim: bool = False) -> None:
+        self.slim = slim
         self._entries: dict[str, Entry] = {}
         self._heads: dict[str, set[str]] = {}
 
@@ -85,9 +91,11 @@ class QuarantineView:
         if old is not None and old.hold:
             self._heads.get(old.hold, set()).discard(old.id)
         message = entry.origin.message
-        if message.value is not None and len(message.value) > _KEEP_VALUE:
-            slim = replace(entry.origin, message=replace(message, value=None))
-            entry = replace(entry, origin=slim)
+        held = entry.held_by is not None and entry.state == "parked"
+        large = message.value is not None and len(message.value) > _KEEP_VALUE
+        if self.slim and (large or not held):
+            thin = replace(message, value=None, headers=[] if not held else message.headers)
+            entry = replace(entry, origin=replace(entry.origin, message=thin))
         self._entries[entry.id] = entry
         if entry.open and entry.held_by is None and entry.hold:
             self._heads.setdefault(entry.hold, set()).add(entry.id)

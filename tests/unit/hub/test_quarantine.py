@@ -68,7 +68,7 @@ class Topic:
 
 
 def _parking(keys: HubKeys) -> tuple[Parking, QuarantineView, Topic]:
-    view = QuarantineView()
+    view = QuarantineView(slim=True)  # as the worker keeps it
     return Parking(keys, HUB, view, partitions=6, clock=lambda: AT), view, Topic()
 
 
@@ -243,7 +243,7 @@ def test_a_released_readable_record_is_forwarded_once_even_when_read_twice(keys,
 
 def test_what_was_parked_behind_a_head_that_had_ended_is_re_driven_on_sight(keys, pub) -> None:
     parking, view, topic, head = _held_household(keys, pub)
-    other_worker = QuarantineView()  # it did not see the head end before it parked this
+    other_worker = QuarantineView(slim=True)  # it did not see the head end before it parked this
     other_worker.apply(head)
     late = Parking(keys, HUB, other_worker, partitions=6, clock=lambda: AT)
     assert late.ingest(_msg(WONEN, 5, poison.arrears(pub, 1), key=b"c9")) == "held"
@@ -316,3 +316,16 @@ def test_show_describes_a_value_without_a_byte_of_it(pub) -> None:
         "Avro single-object encoding, ConsentRecord v1")  # fmt: skip
     assert "unknown schema fingerprint" in describe_value(poison.oversize(100)[0])
     assert describe_value(None) == "none (a tombstone)"
+
+
+def test_the_worker_keeps_the_bytes_of_held_records_only(keys, pub) -> None:
+    parking, view, topic = _parking(keys)
+    signal = poison.arrears(pub, 1)
+    parking.ingest(_msg(CONSENT, 0, poison.bad_intake_ref(pub, 1)))
+    parking.ingest(_msg(WONEN, 0, signal, key=b"c1"))
+    topic.write(parking.take(), view)
+    head = next(e for e in view.open() if e.held_by is None)
+    (held,) = view.followers(head.id)
+    assert head.origin.message.value is None  # a release brings its own copy
+    assert head.origin.message.headers == []
+    assert (held.origin.message.value, held.origin.message.headers) == signal
