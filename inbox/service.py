@@ -134,14 +134,25 @@ class InboxService:
         decision_id = decision_id_for(proposal_id, decision, outcome)
         with self._decide_lock:
             detail = self._visible(coordinator, proposal_id)
-            if any(d.decision_id == decision_id for d in detail.decisions):
+            repeat = any(d.decision_id == decision_id for d in detail.decisions)
+            conflict = None
+            if not repeat and detail.decisions:
+                conflict = f"proposal {proposal_id} was already decided"
+            elif not repeat and detail.retraction is not None:
+                conflict = f"proposal {proposal_id} was retracted ({detail.retraction.value})"
+            # Every decide request on a proposal the coordinator may see is in the trail
+            # before it is answered: a new decision, a repeat of the recorded one, and one
+            # refused as a conflict alike (decisions.v1 holds what took effect).
+            self._auditor.record(
+                actor_id=coordinator.id,
+                actor_role=coordinator.role,
+                action=AuditAction.DECIDE,
+                proposal_id=proposal_id,
+            )
+            if repeat:
                 return None, False  # a double submit: it is already recorded
-            if detail.decisions:
-                raise DecisionConflictError(f"proposal {proposal_id} was already decided")
-            if detail.retraction is not None:
-                raise DecisionConflictError(
-                    f"proposal {proposal_id} was retracted ({detail.retraction.value})"
-                )
+            if conflict is not None:
+                raise DecisionConflictError(conflict)
             record = CoordinatorDecision(
                 decision_id=decision_id,
                 proposal_id=proposal_id,
@@ -150,12 +161,6 @@ class InboxService:
                 decision=decision,
                 outcome=outcome,
                 decided_by=coordinator.role,
-            )
-            self._auditor.record(
-                actor_id=coordinator.id,
-                actor_role=coordinator.role,
-                action=AuditAction.DECIDE,
-                proposal_id=proposal_id,
             )
             self._publisher.publish(
                 DECISIONS_TOPIC,
