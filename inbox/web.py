@@ -64,6 +64,8 @@ def login_page(request: Request) -> Response:
 
 
 def _wait_text(seconds: int) -> str:
+    if seconds == 1:
+        return "1 seconde"
     if seconds < 120:
         return f"{seconds} seconden"
     return f"{math.ceil(seconds / 60)} minuten"

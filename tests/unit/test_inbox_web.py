@@ -87,7 +87,7 @@ def test_wrong_password_then_throttled(h):
     response = login(client)  # right password, but this address waits for the back-off
     assert response.status_code == 429
     assert response.headers["retry-after"] == "1"
-    assert "Te veel mislukte pogingen. Probeer het over 1 seconden opnieuw." in response.text
+    assert "Te veel mislukte pogingen. Probeer het over 1 seconde opnieuw." in response.text
 
 
 def test_list_shows_own_buurt_sorted_with_overdue_mark(h):
