@@ -55,9 +55,11 @@ class Broker:
                     "WIJKHUB_KAFKA_HEAP": "512m"}  # fmt: skip
         self.env.pop("KAFKA_BOOTSTRAP_SERVERS", None)
 
-    @property
-    def bootstrap(self) -> str:
-        return f"127.0.0.1:{self.port}"
+    def client_env(self) -> dict[str, str]:
+        """What a client of this broker needs (``kafka.sh env``: its address, and its login
+        where the script sets one up)."""
+        out = self.run("env").stdout
+        return dict(line.split("=", 1) for line in out.splitlines() if "=" in line)
 
     def run(self, action: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(["bash", str(KAFKA_SH), action], env=self.env, capture_output=True,
@@ -88,14 +90,17 @@ def _proposal_for(settings: KafkaSettings, hh_ref: str) -> bool:
 
 
 def test_with_the_broker_away_the_log_is_bounded_and_the_worker_recovers(
-    broker: Broker, tmp_path: Path
+    broker: Broker, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    settings = KafkaSettings(bootstrap_servers=broker.bootstrap, topic_prefix="down")
+    client = broker.client_env()
+    for name, value in client.items():  # this broker's login, not the session broker's
+        monkeypatch.setenv(name, value)
+    settings = KafkaSettings(topic_prefix="down")
     ensure_topics(settings)
     init_keys(tmp_path / "keys")
     keys = load_keys(tmp_path / "keys")
     pub = PublicKey(bytes(keys.private_key.public_key))
-    env = {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap,
+    env = {**os.environ, **client,
            "WIJKHUB_TOPIC_PREFIX": "down", "WIJKHUB_HUB_APP_ID": "down-hub",
            "WIJKHUB_HUB_DATA_DIR": str(tmp_path / "hub"), "WIJKHUB_HUB_WEB_PORT": "0",
            "WIJKHUB_LOG_FORMAT": "json", "WIJKHUB_HUB_KEYS_DIR": str(tmp_path / "keys"),
