@@ -29,7 +29,7 @@ from streams.ingress.keys import HubKeys
 from streams.ingress.parking import Parking, Plan
 from streams.quarantine.records import parse
 from streams.quarantine.view import QuarantineView
-from streams.runtime.batchloop import BatchLoop, Fetched, aiokafka_config
+from streams.runtime.batchloop import BatchLoop, Fetched
 from streams.runtime.messages import Message, Outbox
 from streams.runtime.metrics import Metrics
 from streams.runtime.topics import INGEST_TOPICS, QUARANTINE_TOPIC
@@ -64,7 +64,7 @@ class QuarantineTail:
 
     async def start(self, partitions: set[int]) -> None:
         """Read the topic (of ``partitions``) from its beginning to its end now."""
-        consumer = AIOKafkaConsumer(**aiokafka_config(self.kafka), client_id=self.client_id,
+        consumer = AIOKafkaConsumer(**self.kafka.aiokafka_config(), client_id=self.client_id,
                                     group_id=None, enable_auto_commit=False,
                                     max_partition_fetch_bytes=4 << 20)  # fmt: skip
         await consumer.start()
