@@ -72,5 +72,5 @@ def test_json_lines(tmp_path):
 
 
 def test_empty_file_is_an_error_naming_the_file(tmp_path):
-    with pytest.raises(ConnectorError, match="no header line"):
+    with pytest.raises(ConnectorError, match="the export is empty"):
         _read(tmp_path, b"")
