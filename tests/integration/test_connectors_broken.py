@@ -1,0 +1,209 @@
+"""Broken exports change nothing; a wrong snapshot can be rolled back without duplicates.
+
+Month 1 of each source is published on the real broker; then each kind of broken month 2
+(`connectors/synthetic/broken.py`: wrong delimiter, UTF-16, header only, empty, a renamed
+column, a 2062 typo in the export date, reformatted dates, truncated, another partner's
+export, random bytes) is refused: exit 1 through the CLI with a one-line reason, the state
+directory byte for byte as it was, not one message published (so 0 "resolved"). The correct
+month 2 is accepted afterwards and publishes exactly what it implies. A one-row date typo
+rejects that row and leaves its previous event standing.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from connectors_kit import (
+    TOPIC_OF,
+    checked_messages,
+    connector,
+    copy_state,
+    entry_for,
+    hub_view,
+    layout,
+    state_bytes,
+)
+
+from connectors.errors import ExportRefusedError
+from connectors.synthetic.broken import BROKEN_EXPORTS, Export, one_date_typo
+from connectors.synthetic.generate import TRUTH_FILE, generate
+from schemas.catalogue import ensure_topics, topic_spec
+from streams.keys import init_keys
+
+pytestmark = pytest.mark.integration
+
+STEMS = tuple(TOPIC_OF)
+REFUSED = [k for k in BROKEN_EXPORTS if k.refused]
+
+
+@pytest.fixture(scope="module")
+def exports(tmp_path_factory):
+    out = tmp_path_factory.mktemp("exports")
+    generate(out, households=2000, seed=13, months=2)
+    return out, json.loads((out / TRUTH_FILE).read_text())
+
+
+@pytest.fixture(scope="module")
+def keys(tmp_path_factory):
+    directory = tmp_path_factory.mktemp("keys")
+    init_keys(directory)
+    return directory
+
+
+@pytest.fixture
+def topics(kafka_settings):
+    ensure_topics(kafka_settings, catalogue=tuple(topic_spec(t) for t in TOPIC_OF.values()))
+    return kafka_settings
+
+
+def _export(stem, out, entry) -> Export:
+    return Export.of(layout(stem), entry["file"], (out / entry["file"]).read_bytes())
+
+
+def _write(made, where: Path):
+    if made is None:
+        return None
+    name, content = made
+    path = where / name
+    path.parent.mkdir(parents=True)
+    path.write_bytes(content)
+    return path
+
+
+def _implied(before: dict, after: dict, *, delta: bool) -> Counter:
+    """The changes month 2 implies (the ground truth's reading of the docs)."""
+    if delta:
+        return Counter({"delta": len(after)})
+    want: Counter = Counter()
+    for key, facts in after.items():
+        if key not in before:
+            want["opened"] += 1
+        elif before[key] != facts:
+            want["updated"] += 1
+        else:
+            want["observed"] += 1  # 31 days later: every unchanged row is refreshed
+    want["resolved"] = sum(1 for key in before if key not in after)
+    return +want
+
+
+def _rows(entry) -> dict:
+    return {tuple(r["key"]): json.dumps(r["facts"], sort_keys=True) for r in entry["valid"]}
+
+
+@pytest.mark.parametrize("stem", STEMS)
+def test_each_broken_export_changes_nothing_and_the_correct_one_is_accepted(
+    exports, keys, topics, tmp_path, stem
+):
+    out, truth = exports
+    first, second = entry_for(truth, stem, "2026-01"), entry_for(truth, stem, "2026-02")
+    state = tmp_path / "state"
+    month1 = connector(first, out, state, topics, keys).run(
+        out / first["file"], rejects_path=tmp_path / "r1.csv", progress=False
+    )
+    assert month1.published == len(first["valid"])
+    kept = state_bytes(state)
+    on_topic = len(checked_messages(topics, TOPIC_OF[stem], keys))
+    delta = first["file"].startswith("gemeente_toestemming")
+    outcomes = {}
+    for kind in REFUSED:
+        path = _write(kind.make(_export(stem, out, second), random.Random(7)), tmp_path / kind.name)
+        if path is None:
+            continue
+        con = connector(second, out, state, topics, keys)
+        if delta and not kind.refused_delta:
+            continue  # a short or empty consent register is a valid delta; see below
+        with pytest.raises(ExportRefusedError) as refused:
+            con.run(path, rejects_path=tmp_path / "r.csv", progress=False)
+        reason = str(refused.value)
+        assert "\n" not in reason and str(path) in reason, reason
+        assert state_bytes(state) == kept, f"{kind.name}: the state changed"
+        assert len(checked_messages(topics, TOPIC_OF[stem], keys)) == on_topic, kind.name
+        outcomes[kind.name] = reason
+    assert len(outcomes) >= (6 if layout(stem).format == "jsonl" or delta else 9), outcomes
+
+    summary = connector(second, out, state, topics, keys).run(
+        out / second["file"], rejects_path=tmp_path / "r2.csv", progress=False
+    )
+    want = _implied(_rows(first), _rows(second), delta=delta)
+    assert summary.changes == dict(want)
+    messages = checked_messages(topics, TOPIC_OF[stem], keys)
+    assert len(messages) == on_topic + sum(want.values())
+    ids = Counter(dict(m.headers)["ce_id"] for m, _, _ in messages)
+    assert max(ids.values()) == 1
+
+
+def test_the_cli_refuses_with_exit_1_and_one_line(exports, keys, topics, kafka_env, tmp_path):
+    out, truth = exports
+    entry = entry_for(truth, "corporatie_huurachterstand", "2026-02")
+    kind = next(k for k in BROKEN_EXPORTS if k.name == "utf16")
+    export = _export("corporatie_huurachterstand", out, entry)
+    path = _write(kind.make(export, random.Random(7)), tmp_path / kind.name)
+    env = {
+        **kafka_env,
+        "WIJKHUB_HUB_PUBLIC_KEY": str(keys / "hub.pub"),
+        "WIJKHUB_STATE_DIR": str(tmp_path / "state"),
+    }
+    cmd = [sys.executable, "-m", "schemas.cli", "connector", "run", "corporation"]
+    cmd += ["--input", str(path), "--mapping", str(out / entry["mapping"])]
+    done = subprocess.run(cmd, env=env, capture_output=True, timeout=120, check=False)
+    assert done.returncode == 1
+    errors = [line for line in done.stderr.decode().splitlines() if line.startswith("wijkhub:")]
+    assert errors == [
+        f"wijkhub: error: {path}: the export looks like UTF-16 (a UTF-16 byte order mark or NUL "
+        "bytes in its first line); save it as windows-1252 and run it again"
+    ]
+    assert "Traceback" not in done.stderr.decode()
+    assert not (tmp_path / "state" / "corporatie-woonstad.RentArrearsSignal.state.json").exists()
+
+
+@pytest.mark.parametrize("stem", ["corporatie_huurachterstand", "school_verzuim", "gemeente_werk"])
+def test_a_one_row_date_typo_rejects_that_row_and_keeps_its_event(
+    exports, keys, topics, tmp_path, stem
+):
+    out, truth = exports
+    first, second = entry_for(truth, stem, "2026-01"), entry_for(truth, stem, "2026-02")
+    clean_state, typo_state = tmp_path / "clean", tmp_path / "typo"
+    clean = connector(first, out, clean_state, topics, keys)
+    clean.run(out / first["file"], rejects_path=tmp_path / "r.csv", progress=False)
+    copy_state(clean_state, typo_state)  # the same month 1, the same row-key secret
+
+    # a row present in both months, so that resolving it would be wrong
+    keep = set(_rows(first)) & set(_rows(second))
+    row = next(r for r in second["valid"] if tuple(r["key"]) in keep)
+    line = row["line"]
+    body_row = line - (2 if layout(stem).format == "csv" else 1)
+    made = one_date_typo(_export(stem, out, second), random.Random(1), row=body_row)
+    path = _write(made, tmp_path / "typo-export")
+    date_column = layout(stem).date_column
+    typo = connector(second, out, typo_state, topics, keys)
+    summary = typo.run(path, rejects_path=tmp_path / "typo.csv", progress=False)
+    rejects = (tmp_path / "typo.csv").read_text().splitlines()
+    assert any(
+        r.startswith(f"{line},{date_column},date outside the plausible window") for r in rejects
+    ), rejects
+    assert summary.held == 1
+    before = _rows(first)
+    resolved_want = sum(1 for key in before if key not in _rows(second))
+    assert summary.changes.get("resolved", 0) == resolved_want  # not one more
+
+    again = connector(second, out, typo_state, topics, keys).run(
+        out / second["file"], rejects_path=tmp_path / "again.csv", progress=False
+    )
+    assert again.published == 1  # the typo row, now read: observed or updated
+    clean_view_state = tmp_path / "clean2"
+    copy_state(clean_state, clean_view_state)
+    connector(second, out, clean_view_state, topics, keys).run(
+        out / second["file"], rejects_path=tmp_path / "c.csv", progress=False
+    )
+    assert _rows_of(typo_state) == _rows_of(clean_view_state)
+
+
+def _rows_of(state: Path) -> dict:
+    doc = json.loads(next(state.glob("*.state.json")).read_text())
+    return {k: (v["digest"], v["facts"]) for k, v in doc["rows"].items()}
