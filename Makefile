@@ -7,20 +7,29 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 WITH_KAFKA := deploy/local/with-kafka.sh
+PREREQS := VENV=$(VENV) deploy/local/prerequisites.sh
+# the virtualenv's tools first (and its Java, where prerequisites.sh had to take it from PyPI)
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: test demo check lint typecheck pytest unit bench kafka-start kafka-stop clean
+.PHONY: venv test demo check lint typecheck pytest unit bench kafka-start kafka-stop clean
 
 test: $(STAMP)
+	@$(PREREQS) test
 	$(WITH_KAFKA) $(MAKE) --no-print-directory check
 
 demo: $(STAMP)
+	@$(PREREQS) demo
 	$(WITH_KAFKA) $(PY) deploy/local/demo.py
+
+# the environment only: .venv with wijkhub and its development tools
+venv: $(STAMP)
 
 check: lint typecheck pytest
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy
@@ -33,10 +42,12 @@ unit: $(STAMP)
 	$(PY) -m pytest tests/unit
 
 bench: $(STAMP)
+	@$(PREREQS) demo
 	$(PY) -m pip install --quiet -e '.[bench]'
 	$(WITH_KAFKA) $(PY) -m bench
 
-kafka-start:
+kafka-start: $(STAMP)
+	@$(PREREQS) demo
 	deploy/local/kafka.sh start
 
 kafka-stop:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench._kafka import LagWatcher
-from streams.config import HOUSEHOLD_GROUP_SUFFIX
+from streams.settings import HOUSEHOLD_GROUP_SUFFIX
 
 
 @dataclass

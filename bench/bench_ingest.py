@@ -34,7 +34,7 @@ from connectors.synthetic.generate import generate
 from schemas.catalogue import ensure_topics, topic_spec
 from schemas.settings import KafkaSettings
 from schemas.topic_reader import read_to_end
-from streams.keys import init_keys
+from streams.ingress.keys import init_keys
 
 ROOT = Path(__file__).resolve().parent.parent
 TOPIC = "ingest.wonen.v1"

@@ -41,7 +41,7 @@ from schemas.models import (
     SignalStatus,
 )
 from schemas.models.enums import ActorRole
-from streams.keys import PseudonymKey, hh_ref, load_keys
+from streams.ingress.keys import PseudonymKey, hh_ref, load_keys
 
 RATE = int(os.environ.get("BENCH_LATENCY_RATE", "1000"))  # events/s over the 3 ingest topics
 SECONDS = 30

@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import Any
 
 from fastavro import parse_schema
+from fastavro.schema import fingerprint as avro_fingerprint
 from fastavro.schema import to_parsing_canonical_form
 
 from schemas._avrogen import AVRO_DIR, NAMESPACE
-from schemas._fingerprint import crc64_avro
 from schemas._records import RECORDS, RecordSpec
 from schemas.errors import SchemaError
 from schemas.models import ContractModel
@@ -85,7 +85,8 @@ def _load_version(record: str, path: Path) -> SchemaVersion:
         raise SchemaError(
             f"{path}: not a valid Avro schema ({exc}); fix or restore the file"
         ) from exc
-    fingerprint = crc64_avro(canonical.encode("utf-8")).to_bytes(8, "little")
+    # fastavro gives CRC-64-AVRO as the hex of its 8 little-endian bytes: the wire order
+    fingerprint = bytes.fromhex(avro_fingerprint(canonical, "CRC-64-AVRO"))
     return SchemaVersion(record, int(path.stem[1:]), path, schema, parsed, canonical, fingerprint)
 
 

@@ -74,7 +74,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"wijkhub: error: {exc}", file=sys.stderr)
         return 1
     except ModuleNotFoundError as exc:
-        if exc.name and exc.name.split(".")[0] in {"schemas", "connectors", "streams"}:
+        if exc.name and exc.name.split(".")[0] in {"schemas", "connectors", "streams", "inbox"}:
             raise  # our own code is broken: show the traceback
         print(f"wijkhub: error: {missing_module_message(args.command, exc.name)}", file=sys.stderr)
         return 1

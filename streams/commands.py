@@ -10,13 +10,13 @@ __all__ = ["register"]
 
 
 def _worker(args: argparse.Namespace) -> int:
-    from streams.worker import run_worker  # imports Faust: only when the hub runs
+    from streams.runtime.worker import run_worker  # imports Faust: only when the hub runs
 
     return run_worker(loglevel=args.loglevel)
 
 
 def _keys_init(args: argparse.Namespace) -> int:
-    from streams.keys import init_keys
+    from streams.ingress.keys import init_keys
 
     pseudonym = init_keys(Path(args.dir))
     note = f"pseudonym key id {pseudonym.key_id}; give partners hub.pub only"
@@ -45,6 +45,3 @@ def register(sub: Any) -> None:
     )
     worker.set_defaults(handler=_worker)
     _register_keys(sub)
-    from streams.inbox.commands import register as register_inbox
-
-    register_inbox(sub)

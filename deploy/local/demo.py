@@ -33,8 +33,8 @@ from schemas.codec import decode
 from schemas.models import JointActionProposal, ProposalRetraction
 from schemas.settings import KafkaSettings
 from schemas.topic_reader import read_to_end
-from streams.config import HOUSEHOLD_GROUP_SUFFIX, INGRESS_GROUP_SUFFIX
-from streams.lag import wait_caught_up
+from streams.runtime.lag import wait_caught_up
+from streams.settings import HOUSEHOLD_GROUP_SUFFIX, INGRESS_GROUP_SUFFIX
 
 HOUSEHOLDS = int(os.environ.get("WIJKHUB_DEMO_HOUSEHOLDS", "1000"))
 MONTHS = int(os.environ.get("WIJKHUB_DEMO_MONTHS", "3"))

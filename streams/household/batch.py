@@ -25,8 +25,6 @@ from schemas.models import (
     PartnerFeedback,
     ProposalRetraction,
 )
-from streams.ingress import DEADLETTER_TOPIC, HOUSEHOLD_TOPIC, Message, dead_letter
-from streams.outbox import Outgoing
 from streams.rules import (
     Ended,
     Household,
@@ -36,19 +34,11 @@ from streams.rules import (
     decode_state,
     encode_state,
 )
+from streams.runtime.deadletters import dead_letter
+from streams.runtime.messages import Message, Outgoing
+from streams.runtime.topics import PROPOSALS_TOPIC
 
-__all__ = [
-    "DEADLETTER_TOPIC",
-    "DECISIONS_TOPIC",
-    "HOUSEHOLD_TOPIC",
-    "PROPOSALS_TOPIC",
-    "Batch",
-    "Record",
-    "process",
-]
-
-DECISIONS_TOPIC = "decisions.v1"
-PROPOSALS_TOPIC = "proposals.v1"
+__all__ = ["Batch", "Record", "process"]
 
 
 class Record(Protocol):
@@ -98,9 +88,7 @@ def _outgoing(record: Any, ce_source: str) -> Outgoing:
 
 
 def _dead(batch: Batch, record: Record, reason: str) -> None:
-    message = Message.of(record)
-    letter = dead_letter(message, reason)
-    batch.outputs.append(Outgoing(DEADLETTER_TOPIC, record.key, record.value, letter.headers))
+    batch.outputs.append(dead_letter(Message.of(record), reason).outgoing())
     batch.outcomes["deadletter"] += 1
     batch.dead.append((record.topic, record.partition, record.offset, reason))
 

@@ -1,4 +1,4 @@
-"""The household processor: the household stage as a batch loop (:mod:`streams.batchloop`).
+"""The household processor: the household stage as a batch loop (:mod:`streams.runtime.batchloop`).
 
 Reads ``household-events.v1`` and ``decisions.v1`` (co-partitioned; the range assignor gives
 both topics' partition *p* to the same worker) in the group ``<app id>.household``, runs each
@@ -29,12 +29,13 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from schemas.catalogue import Role, TopicSpec, ensure_topics, topic_spec
 from schemas.logging import get_logger
 from schemas.settings import KafkaSettings
-from streams.agents._metrics import Metrics
-from streams.batchloop import BatchLoop, Fetched, aiokafka_config
-from streams.config import HOUSEHOLD_GROUP_SUFFIX, HubSettings
-from streams.household.batch import DECISIONS_TOPIC, HOUSEHOLD_TOPIC, Batch, process
+from streams.household.batch import Batch, process
 from streams.household.store import PartitionStore, open_store
 from streams.rules import RuleBook
+from streams.runtime.batchloop import BatchLoop, Fetched, aiokafka_config
+from streams.runtime.metrics import Metrics
+from streams.runtime.topics import DECISIONS_TOPIC, HOUSEHOLD_TOPIC
+from streams.settings import HOUSEHOLD_GROUP_SUFFIX, HubSettings
 
 __all__ = ["CHANGELOG", "HouseholdProcessor", "changelog_topic", "ensure_changelog"]
 

@@ -39,7 +39,7 @@ from schemas.models import (
     SignalStatus,
     WorkChange,
 )
-from streams.rules.config import Rule, RuleBook
+from streams.rules.book import Rule, RuleBook
 from streams.rules.outputs import (
     Output,
     feedback_category,

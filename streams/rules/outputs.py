@@ -22,7 +22,7 @@ from schemas.models import (
     RetractionReason,
     SignalKind,
 )
-from streams.rules.config import Rule
+from streams.rules.book import Rule
 from streams.rules.state import DOMAINS, Household, SignalState, domain_mask, domains_of
 
 __all__ = [

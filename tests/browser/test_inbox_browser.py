@@ -26,8 +26,8 @@ from schemas.models import (
     ProposalRetraction,
     RetractionReason,
 )
-from streams.inbox.testing import TEST_ACCOUNTS, make_proposal
-from streams.inbox.testing_kafka import publish_records, read_records, running_inbox
+from tests.support.inbox import TEST_ACCOUNTS, make_proposal
+from tests.support.inbox_kafka import publish_records, read_records, running_inbox
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 

@@ -12,16 +12,16 @@ from kafka import KafkaProducer
 
 from schemas.catalogue import ensure_topics
 from schemas.settings import KafkaSettings
-from streams.agents import heartbeat
-from streams.lag import GroupLag
+from streams.runtime import heartbeat
+from streams.runtime.lag import GroupLag
 
 pytestmark = pytest.mark.integration
 
 WORKER = """
 import faust
 from schemas.settings import KafkaSettings
-from streams.batchloop import BatchLoop, run_with
-from streams.config import HubSettings
+from streams.runtime.batchloop import BatchLoop, run_with
+from streams.settings import HubSettings
 
 class Failing(BatchLoop):
     async def handle(self, fetched):

@@ -23,7 +23,7 @@ from schemas.catalogue import ensure_topics, topic_spec
 from schemas.codec import decode
 from schemas.settings import KafkaSettings
 from schemas.topic_reader import read_to_end
-from streams.keys import init_keys, load_keys, unseal
+from streams.ingress.keys import init_keys, load_keys, unseal
 
 pytestmark = pytest.mark.integration
 

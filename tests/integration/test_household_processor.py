@@ -14,11 +14,11 @@ from schemas.codec import decode, encode
 from schemas.models import JointActionProposal
 from schemas.settings import KafkaSettings
 from schemas.topic_reader import read_to_end
-from streams.agents._metrics import Metrics
-from streams.config import HubSettings
 from streams.household.processor import HouseholdProcessor, changelog_topic, ensure_changelog
-from streams.lag import wait_caught_up
 from streams.rules import Household, decode_state, load_rules
+from streams.runtime.lag import wait_caught_up
+from streams.runtime.metrics import Metrics
+from streams.settings import HubSettings
 from tests.unit.hub.factories import absence, arrears, consent, hh_ref
 
 pytestmark = pytest.mark.integration

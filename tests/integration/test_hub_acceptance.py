@@ -7,7 +7,7 @@
 * no identifier from the exports is in any topic, changelog, RocksDB file or worker log.
 
 Order: the exports run month by month, consent first, each fully processed by the hub before
-the next (``streams.lag.wait_caught_up``) — the order the demo uses. Within one export a
+the next (``streams.runtime.lag.wait_caught_up``) — the order the demo uses. Within one export a
 household's events keep the file's order: connectors key ingest messages per household, so
 they share a partition (the topics have the catalogue's partitions).
 """
@@ -34,10 +34,10 @@ from schemas.codec import decode
 from schemas.models import JointActionProposal, ProposalRetraction
 from schemas.settings import KafkaSettings
 from schemas.topic_reader import read_to_end
-from streams.config import HOUSEHOLD_GROUP_SUFFIX, INGRESS_GROUP_SUFFIX
 from streams.errors import HubError
-from streams.keys import init_keys
-from streams.lag import GroupLag, wait_caught_up
+from streams.ingress.keys import init_keys
+from streams.runtime.lag import GroupLag, wait_caught_up
+from streams.settings import HOUSEHOLD_GROUP_SUFFIX, INGRESS_GROUP_SUFFIX
 from tests.unit.hub.reference import Outcome, content_of, export_events, reference
 
 pytestmark = pytest.mark.integration

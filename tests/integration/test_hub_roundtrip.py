@@ -17,7 +17,7 @@ import pytest
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
 
 from schemas.settings import KafkaSettings
-from streams.keys import init_keys
+from streams.ingress.keys import init_keys
 
 pytestmark = pytest.mark.integration
 

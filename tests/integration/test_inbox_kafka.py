@@ -13,6 +13,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from inbox.audit import Auditor
+from inbox.projector import Projector
+from inbox.publisher import KafkaEventPublisher
+from inbox.sink import WebhookTarget, run_sink
+from inbox.sink.runner import ExportAudit
+from inbox.sink.targets import SinkError
+from inbox.store import Visibility, open_store
 from schemas.catalogue import ensure_topics
 from schemas.logging import configure_logging
 from schemas.models import (
@@ -25,15 +32,8 @@ from schemas.models import (
     ProposalRetraction,
     RetractionReason,
 )
-from streams.inbox.audit import Auditor
-from streams.inbox.projector import Projector
-from streams.inbox.publisher import KafkaEventPublisher
-from streams.inbox.sink import WebhookTarget, run_sink
-from streams.inbox.sink.runner import ExportAudit
-from streams.inbox.sink.targets import SinkError
-from streams.inbox.store import Visibility, open_store
-from streams.inbox.testing import TEST_ACCOUNTS, make_proposal
-from streams.inbox.testing_kafka import publish_records, read_records, running_inbox
+from tests.support.inbox import TEST_ACCOUNTS, make_proposal
+from tests.support.inbox_kafka import publish_records, read_records, running_inbox
 
 pytestmark = pytest.mark.integration
 

@@ -10,10 +10,10 @@ import threading
 import pytest
 from pydantic import SecretStr
 
-from streams.inbox.errors import StoreUnavailableError
-from streams.inbox.projector import project
-from streams.inbox.store import Position, PostgresStore, Visibility, open_store
-from streams.inbox.testing import make_proposal
+from inbox.errors import StoreUnavailableError
+from inbox.projector import project
+from inbox.store import Position, PostgresStore, Visibility, open_store
+from tests.support.inbox import make_proposal
 
 pytestmark = pytest.mark.postgres
 

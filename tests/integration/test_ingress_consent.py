@@ -29,10 +29,10 @@ from schemas.models import (
 )
 from schemas.settings import KafkaSettings
 from schemas.topic_reader import read_to_end
-from streams.agents.ingress import EXIT_CONSENT
-from streams.config import INGRESS_GROUP_SUFFIX
-from streams.keys import init_keys
-from streams.lag import GroupLag
+from streams.ingress.forwarder import EXIT_CONSENT
+from streams.ingress.keys import init_keys
+from streams.runtime.lag import GroupLag
+from streams.settings import INGRESS_GROUP_SUFFIX
 
 pytestmark = pytest.mark.integration
 

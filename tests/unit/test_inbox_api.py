@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from schemas.models import AuditAction, Decision, Priority
-from streams.inbox.testing import InboxHarness, make_proposal
+from tests.support.inbox import InboxHarness, make_proposal
 
 MINE = make_proposal("mine", priority=Priority.HIGH, respond_by=date(2026, 11, 10))
 MINE_LATER = make_proposal("mine-later", priority=Priority.HIGH, respond_by=date(2026, 12, 10))

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from streams.inbox.coordinators import load_coordinators
-from streams.inbox.errors import InboxConfigError
-from streams.inbox.passwords import hash_password, verify_password
-from streams.inbox.security import LoginThrottle, SessionRegistry, csrf_token, csrf_valid
+from inbox.coordinators import load_coordinators
+from inbox.errors import InboxConfigError
+from inbox.passwords import hash_password, verify_password
+from inbox.security import LoginThrottle, SessionRegistry, csrf_token, csrf_valid
 
 FAST = 10  # log2 n for quick tests; the default is 15
 

@@ -7,8 +7,8 @@ import io
 
 import pytest
 
+from inbox.passwords import verify_password
 from schemas.cli import build_parser, main
-from streams.inbox.passwords import verify_password
 
 
 @pytest.fixture(autouse=True)

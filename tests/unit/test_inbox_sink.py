@@ -8,11 +8,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from inbox.sink import JsonlTarget, WebhookTarget
+from inbox.sink.cloudevents import dedupe_key, to_cloudevent
+from inbox.sink.targets import SinkError
 from schemas.codec import encode
-from streams.inbox.sink import JsonlTarget, WebhookTarget
-from streams.inbox.sink.cloudevents import dedupe_key, to_cloudevent
-from streams.inbox.sink.targets import SinkError
-from streams.inbox.testing import make_proposal
+from tests.support.inbox import make_proposal
 
 SOURCE = "urn:nld:oin:00000001234567890000:systeem:wijkhub"
 P = make_proposal("sink")

@@ -12,6 +12,9 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
+from inbox.errors import InboxConfigError
+from inbox.projector import project
+from inbox.store import Position, Visibility, open_store
 from schemas.models import (
     ActorRole,
     CoordinatorDecision,
@@ -20,10 +23,7 @@ from schemas.models import (
     ProposalRetraction,
     RetractionReason,
 )
-from streams.inbox.errors import InboxConfigError
-from streams.inbox.projector import project
-from streams.inbox.store import Position, Visibility, open_store
-from streams.inbox.testing import make_proposal
+from tests.support.inbox import make_proposal
 
 NOORD = Visibility(frozenset({"BU03630001"}))
 CET = timezone(timedelta(hours=1))

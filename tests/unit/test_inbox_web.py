@@ -9,9 +9,9 @@ from datetime import date
 import pytest
 from fastapi.testclient import TestClient
 
+from inbox.service import decision_id_for
 from schemas.models import AuditAction, Decision, DecisionOutcome, Priority
-from streams.inbox.service import decision_id_for
-from streams.inbox.testing import InboxHarness, make_proposal
+from tests.support.inbox import InboxHarness, make_proposal
 
 TODAY = date(2026, 11, 20)
 MINE = make_proposal("mine", priority=Priority.HIGH, respond_by=date(2026, 11, 10))

@@ -12,7 +12,7 @@ import pytest
 
 from connectors.errors import ConnectorError
 from connectors.sealing import Sealer, load_public_key
-from streams.keys import (
+from streams.ingress.keys import (
     PRIVATE_KEY_FILE,
     PSEUDONYM_KEY_FILE,
     PUBLIC_KEY_FILE,

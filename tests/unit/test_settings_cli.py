@@ -66,7 +66,7 @@ def test_missing_module_in_a_command_is_a_clear_error(
             raise ModuleNotFoundError(f"No module named {name!r}", name=name)
         return real_import(name, *args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.delitem(__import__("sys").modules, "streams.worker", raising=False)
+    monkeypatch.delitem(__import__("sys").modules, "streams.runtime.worker", raising=False)
     monkeypatch.setattr(builtins, "__import__", no_faust)
     assert main(["worker"]) == 1
     assert "pip install 'wijkhub[hub]'" in capsys.readouterr().err

@@ -10,8 +10,8 @@ from schemas.codec import decode, encode
 from schemas.models import ConsentStatus, JointActionProposal, ProposalRetraction
 from streams.household.batch import process
 from streams.household.store import MemoryStore, PartitionStore, RocksStore
-from streams.ingress import Message
 from streams.rules import Ended, Household, decode_state, load_rules
+from streams.runtime.messages import Message
 from tests.unit.hub.factories import absence, arrears, consent, hh_ref, work
 
 SOURCE = "urn:nld:oin:00000000000000000000:systeem:wijkhub-hub"

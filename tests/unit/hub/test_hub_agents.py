@@ -11,12 +11,12 @@ from schemas.codec import decode, encode
 from schemas.identity import canonical_id
 from schemas.models import HouseholdEvent, RentArrearsSignal, SignalStatus
 from schemas.settings import KafkaSettings
-from streams.agents.ingress import IngressProcessor, handle
-from streams.app import create_app
-from streams.config import HubSettings
 from streams.household.processor import HouseholdProcessor
-from streams.ingress import Message
-from streams.keys import HubKeys, init_keys, load_keys
+from streams.ingress.forwarder import IngressForwarder, handle
+from streams.ingress.keys import HubKeys, init_keys, load_keys
+from streams.runtime.app import create_app
+from streams.runtime.messages import Message
+from streams.settings import HubSettings
 from tests.unit.hub.factories import arrears
 
 SOURCE = "urn:nld:kvknr:12345678.huurbeheer"
@@ -35,7 +35,7 @@ def test_the_worker_runs_both_batch_stages_beside_the_heartbeat_agent(tmp_path: 
         keys_dir=tmp_path / "keys",
     )  # fmt: skip
     app = create_app(KafkaSettings(topic_prefix="unit"), hub)
-    assert issubclass(app.wijkhub_ingress, IngressProcessor)
+    assert issubclass(app.wijkhub_ingress, IngressForwarder)
     assert issubclass(app.wijkhub_household, HouseholdProcessor)
     ingress = app.wijkhub_ingress()
     household = app.wijkhub_household()

@@ -25,9 +25,9 @@ from schemas.models import (
     SchoolAbsence,
     WorkChange,
 )
-from streams.keys import init_keys
+from streams.ingress.keys import init_keys
 from streams.rules import apply_event, load_rules
-from streams.rules.config import DEFAULT_RULES
+from streams.rules.book import DEFAULT_RULES
 from tests.unit.hub.reference import Event, Outcome, content_of, export_events, reference
 
 RULES = Path(__file__).resolve().parents[3] / "streams" / "rules" / DEFAULT_RULES
@@ -53,7 +53,7 @@ def _payload(e: Event) -> Any:
 
 
 def _engine(exports: Path, keys: Path) -> Outcome:
-    from streams.keys import hh_ref, load_keys
+    from streams.ingress.keys import hh_ref, load_keys
 
     pseudonym = load_keys(keys).pseudonym
     book = load_rules(RULES)
