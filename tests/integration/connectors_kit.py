@@ -18,7 +18,7 @@ from schemas.codec import decode
 from schemas.identity import CANONICAL_PREFIX
 from schemas.settings import KafkaSettings
 from schemas.topic_reader import read_to_end
-from streams.keys import load_keys, unseal
+from streams.ingress.keys import load_keys, unseal
 
 TOPIC_OF = {
     "corporatie_huurachterstand": "ingest.wonen.v1",

@@ -29,7 +29,7 @@ from test_connectors import consume
 
 from connectors.synthetic.generate import TRUTH_FILE, generate
 from schemas.catalogue import ensure_topics, topic_spec
-from streams.keys import init_keys
+from streams.ingress.keys import init_keys
 
 pytestmark = pytest.mark.integration
 

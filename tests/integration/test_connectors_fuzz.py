@@ -39,7 +39,7 @@ from connectors.errors import ExportRefusedError
 from connectors.synthetic.broken import BROKEN_EXPORTS, Export, corrupt
 from connectors.synthetic.generate import TRUTH_FILE, generate
 from schemas.catalogue import ensure_topics, topic_spec
-from streams.keys import init_keys
+from streams.ingress.keys import init_keys
 
 pytestmark = pytest.mark.integration
 

@@ -34,8 +34,8 @@ from schemas.codec import decode
 from schemas.models import JointActionProposal, ProposalRetraction
 from schemas.settings import KafkaSettings
 from schemas.topic_reader import read_to_end
-from streams.keys import init_keys, load_keys, unseal
-from streams.lag import wait_caught_up
+from streams.ingress.keys import init_keys, load_keys, unseal
+from streams.runtime.lag import wait_caught_up
 
 pytestmark = pytest.mark.integration
 
