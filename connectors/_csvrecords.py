@@ -43,7 +43,7 @@ def _reason(exc: csv.Error) -> str:
     if "field larger than field limit" in text:
         return f"has a field longer than {FIELD_LIMIT:,} characters"
     if "unexpected end of data" in text:
-        return "has a quote that is never closed"
+        return "has a quote that never closes"
     return f"is not valid CSV ({text})"  # the csv module's messages quote no row content
 
 

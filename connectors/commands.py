@@ -40,7 +40,13 @@ def _state(args: argparse.Namespace) -> int:
         print("wijkhub: error: rollback needs --to GENERATION (see `state show`)", file=sys.stderr)
         return 2
     summary = rollback(connector, args.to, dry_run=args.dry_run)
-    print(f"{args.partner}: rollback to generation {args.to}: {summary.line()}")
+    verb = "would publish" if summary.dry_run else "published"
+    kinds = ", ".join(f"{k} {v}" for k, v in sorted(summary.changes.items())) or "none"
+    print(
+        f"{args.partner}: rollback to generation {args.to}: {verb} {summary.published}, "
+        f"already published {summary.already_published}, unchanged {summary.unchanged} "
+        f"(changes: {kinds})"
+    )
     return 0
 
 

@@ -25,21 +25,25 @@ from connectors_kit import (
     connector,
     copy_state,
     entry_for,
+    facts,
     hub_view,
     layout,
     state_bytes,
 )
 
-from connectors.errors import ExportRefusedError
+from connectors.errors import ExportRefusedError, StateError
+from connectors.recovery import rollback
 from connectors.synthetic.broken import BROKEN_EXPORTS, Export, one_date_typo
 from connectors.synthetic.generate import TRUTH_FILE, generate
 from schemas.catalogue import ensure_topics, topic_spec
+from schemas.settings import KafkaSettings
 from streams.ingress.keys import init_keys
 
 pytestmark = pytest.mark.integration
 
 STEMS = tuple(TOPIC_OF)
 REFUSED = [k for k in BROKEN_EXPORTS if k.refused]
+SEEDED = random.Random  # seeded test data, not cryptography
 
 
 @pytest.fixture(scope="module")
@@ -81,10 +85,10 @@ def _implied(before: dict, after: dict, *, delta: bool) -> Counter:
     if delta:
         return Counter({"delta": len(after)})
     want: Counter = Counter()
-    for key, facts in after.items():
+    for key, content in after.items():
         if key not in before:
             want["opened"] += 1
-        elif before[key] != facts:
+        elif before[key] != content:
             want["updated"] += 1
         else:
             want["observed"] += 1  # 31 days later: every unchanged row is refreshed
@@ -112,7 +116,7 @@ def test_each_broken_export_changes_nothing_and_the_correct_one_is_accepted(
     delta = first["file"].startswith("gemeente_toestemming")
     outcomes = {}
     for kind in REFUSED:
-        path = _write(kind.make(_export(stem, out, second), random.Random(7)), tmp_path / kind.name)
+        path = _write(kind.make(_export(stem, out, second), SEEDED(7)), tmp_path / kind.name)
         if path is None:
             continue
         con = connector(second, out, state, topics, keys)
@@ -121,7 +125,8 @@ def test_each_broken_export_changes_nothing_and_the_correct_one_is_accepted(
         with pytest.raises(ExportRefusedError) as refused:
             con.run(path, rejects_path=tmp_path / "r.csv", progress=False)
         reason = str(refused.value)
-        assert "\n" not in reason and str(path) in reason, reason
+        assert "\n" not in reason, reason
+        assert str(path) in reason, reason
         assert state_bytes(state) == kept, f"{kind.name}: the state changed"
         assert len(checked_messages(topics, TOPIC_OF[stem], keys)) == on_topic, kind.name
         outcomes[kind.name] = reason
@@ -143,7 +148,7 @@ def test_the_cli_refuses_with_exit_1_and_one_line(exports, keys, topics, kafka_e
     entry = entry_for(truth, "corporatie_huurachterstand", "2026-02")
     kind = next(k for k in BROKEN_EXPORTS if k.name == "utf16")
     export = _export("corporatie_huurachterstand", out, entry)
-    path = _write(kind.make(export, random.Random(7)), tmp_path / kind.name)
+    path = _write(kind.make(export, SEEDED(7)), tmp_path / kind.name)
     env = {
         **kafka_env,
         "WIJKHUB_HUB_PUBLIC_KEY": str(keys / "hub.pub"),
@@ -178,7 +183,7 @@ def test_a_one_row_date_typo_rejects_that_row_and_keeps_its_event(
     row = next(r for r in second["valid"] if tuple(r["key"]) in keep)
     line = row["line"]
     body_row = line - (2 if layout(stem).format == "csv" else 1)
-    made = one_date_typo(_export(stem, out, second), random.Random(1), row=body_row)
+    made = one_date_typo(_export(stem, out, second), SEEDED(1), row=body_row)
     path = _write(made, tmp_path / "typo-export")
     date_column = layout(stem).date_column
     typo = connector(second, out, typo_state, topics, keys)
@@ -207,3 +212,86 @@ def test_a_one_row_date_typo_rejects_that_row_and_keeps_its_event(
 def _rows_of(state: Path) -> dict:
     doc = json.loads(next(state.glob("*.state.json")).read_text())
     return {k: (v["digest"], v["facts"]) for k, v in doc["rows"].items()}
+
+
+def _cli(env, *args):
+    cmd = [sys.executable, "-m", "schemas.cli", "connector", *args]
+    return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120, check=False)
+
+
+def test_a_wrong_snapshot_is_rolled_back_and_corrected_without_duplicates(
+    exports, keys, topics, kafka_env, tmp_path, *, unique_name
+):
+    """A wrong month 2 (60 % of its rows: under the resolve guard) is accepted; `state show`
+    lists the generations, `state rollback --to 1` takes the hub back to month 1, and the
+    correct month 2 then leaves the hub exactly where a clean run leaves it."""
+    out, truth = exports
+    stem = "corporatie_huurachterstand"
+    first, second = entry_for(truth, stem, "2026-01"), entry_for(truth, stem, "2026-02")
+    export = _export(stem, out, second)
+    body = export.body[: len(export.body) * 6 // 10]
+    wrong = tmp_path / "wrong" / second["file"]
+    wrong.parent.mkdir()
+    wrong.write_bytes(type(export)(export.layout, export.name, (*export.header, *body)).to_bytes())
+    mapping = str(out / first["mapping"])
+    env = {
+        **kafka_env,
+        "WIJKHUB_HUB_PUBLIC_KEY": str(keys / "hub.pub"),
+        "WIJKHUB_STATE_DIR": str(tmp_path / "state"),
+    }
+    for path in (out / first["file"], wrong):
+        done = _cli(env, "run", "corporation", "--input", str(path), "--mapping", mapping)
+        assert done.returncode == 3, done.stderr
+    assert "resolved" in done.stdout
+
+    shown = _cli(env, "state", "show", "corporation", "--mapping", mapping)
+    assert shown.returncode == 0, shown.stderr
+    assert "generation 2, as of 2026-02-01" in shown.stdout
+    assert "  generation 1  as of 2026-01-01" in shown.stdout
+    back = _cli(env, "state", "rollback", "corporation", "--mapping", mapping, "--to", "1")
+    assert back.returncode == 0, back.stderr
+    assert "opened" in back.stdout  # what the wrong snapshot resolved is open again
+    again = _cli(env, "state", "rollback", "corporation", "--mapping", mapping, "--to", "1")
+    assert "published 0," in again.stdout  # repeating it publishes nothing
+    done = _cli(
+        env, "run", "corporation", "--input", str(out / second["file"]), "--mapping", mapping
+    )
+    assert done.returncode == 3, done.stderr
+
+    messages = checked_messages(topics, TOPIC_OF[stem], keys)
+    ids = Counter(dict(m.headers)["ce_id"] for m, _, _ in messages)
+    assert max(ids.values()) == 1
+    clean = KafkaSettings(bootstrap_servers=topics.bootstrap_servers, topic_prefix=unique_name("c"))
+    ensure_topics(clean, catalogue=(topic_spec(TOPIC_OF[stem]),))
+    clean_env = {**env, "WIJKHUB_TOPIC_PREFIX": clean.topic_prefix,
+                 "WIJKHUB_STATE_DIR": str(tmp_path / "clean")}  # fmt: skip
+    (tmp_path / "clean").mkdir()
+    (tmp_path / "clean" / "row-key.secret").write_bytes(
+        (tmp_path / "state" / "row-key.secret").read_bytes()
+    )
+    for entry in (first, second):
+        _cli(
+            clean_env,
+            "run",
+            "corporation",
+            "--input",
+            str(out / entry["file"]),
+            "--mapping",
+            mapping,
+        )
+    assert hub_view(messages) == hub_view(checked_messages(clean, TOPIC_OF[stem], keys))
+    # and no event told the hub what it already had
+    last: dict = {}
+    for _, record, subject in messages:
+        now = (record.status.value, facts(record))
+        if now[0] in ("opened", "updated"):
+            assert last.get(subject) != ("open", now[1]), ("repeated", now)
+        last[subject] = (None if now[0] == "resolved" else "open", now[1])
+
+
+def test_a_delta_source_has_nothing_to_roll_back(exports, keys, topics, tmp_path):
+    out, truth = exports
+    entry = entry_for(truth, "gemeente_toestemming", "2026-01")
+    con = connector(entry, out, tmp_path / "state", topics, keys)
+    with pytest.raises(StateError, match="a delta source: there is no snapshot to roll back"):
+        rollback(con, 1)

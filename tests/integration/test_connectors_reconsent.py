@@ -14,8 +14,8 @@ The second test runs the whole flow through a real hub worker: proposal, withdra
 
 from __future__ import annotations
 
-import io
 import csv
+import io
 import os
 import signal
 import subprocess
@@ -26,8 +26,8 @@ from pathlib import Path
 import pytest
 from connectors_kit import layout
 
-from connectors.gemeente.config import SAMPLE_CONSENT_MAPPING
 from connectors.corporation.config import SAMPLE_MAPPING as CORPORATION_MAPPING
+from connectors.gemeente.config import SAMPLE_CONSENT_MAPPING
 from connectors.school.config import SAMPLE_MAPPING as SCHOOL_MAPPING
 from schemas.catalogue import ensure_topics, topic_spec
 from schemas.codec import decode
