@@ -75,12 +75,20 @@ def _encoding_problem(text: str, encoding: Encoding) -> str | None:
     return None
 
 
-def _check_not_utf16(path: Path, data: bytes, encoding: Encoding) -> None:
-    first_line = data.split(b"\n", 1)[0]
-    if data.startswith(_UTF16_BOMS) or b"\x00" in first_line:
+def _check_text(path: Path, data: bytes, encoding: Encoding) -> None:
+    first_line = data.split(b"\n", 1)[0][:4096]
+    halves = (first_line[0::2], first_line[1::2])
+    if data.startswith(_UTF16_BOMS) or any(
+        len(half) >= 2 and half.count(0) >= 0.8 * len(half) for half in halves
+    ):
         raise ExportRefusedError(
             f"{path}: the export looks like UTF-16 (a UTF-16 byte order mark or NUL bytes "
-            f"in its first line); save it as {encoding} and run it again"
+            f"between the characters of its first line); save it as {encoding} and run it again"
+        )
+    if b"\x00" in first_line:
+        raise ExportRefusedError(
+            f"{path}: the header line holds NUL bytes: not a text export (a binary or "
+            "compressed file?); export it as CSV or JSON Lines"
         )
 
 
@@ -216,7 +224,7 @@ def read_rows(
         raise ConnectorError(f"{path}: cannot read the export ({exc.strerror})") from None
     if not data.strip():
         raise ExportRefusedError(f"{path}: the export is empty (not even a header line)")
-    _check_not_utf16(path, data, fmt.encoding)
+    _check_text(path, data, fmt.encoding)
     text = _decode(data, fmt.encoding)
     if fmt.format == "jsonl":
         return _jsonl_rows(text, fmt)

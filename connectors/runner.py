@@ -32,6 +32,7 @@ from connectors.exportdate import export_date
 from connectors.prefetch import KafkaPrefetch
 from connectors.progress import Progress
 from connectors.readback import published_ids
+from connectors.reader import RawRow
 from connectors.rejects import write_rejects
 from connectors.rows import MappedRow, Reject, RowMapper
 from connectors.sealing import Sealer, sealed_subjects
@@ -93,11 +94,8 @@ class Connector:
         return f"{self.spec.source.partner_id}/{self.spec.source.record}"
 
     def _map(
-        self, path: Path, given: date | None, state: State
+        self, path: Path, raws: list[RawRow], given: date | None
     ) -> tuple[date, list[MappedRow], list[Reject]]:
-        raws = list(self.source.rows(path))
-        if not raws:  # checked before the date: an empty export may not give one
-            check_plan(path, self.spec.source, read=0, previous=len(state.rows), plan=Plan())
         when = export_date(path, raws, self.spec.source, given=given, today=_today())
         mapper = RowMapper(
             self.spec,
@@ -116,6 +114,15 @@ class Connector:
             else:
                 rejects.append(result)
         return when.day, mapped, rejects
+
+    def _unreadable(self, path: Path, raws: list[RawRow], state: State, rejects_path: Path) -> None:
+        """Refuse an export without a row to read before asking it for its date."""
+        if not raws:
+            check_plan(path, self.spec.source, read=0, previous=len(state.rows), plan=Plan())
+        elif all(raw.problem is not None for raw in raws):
+            rejects = [Reject(r.line, r.field, r.problem or "") for r in raws]
+            write_rejects(rejects_path, rejects)
+            check_rows(path, read=len(raws), valid=0, rejects=rejects, rejects_file=rejects_path)
 
     def _plan(
         self, state: State, mapped: list[MappedRow], rejects: list[Reject], as_of: date
@@ -173,7 +180,9 @@ class Connector:
         kafka: KafkaPrefetch | None,
     ) -> RunSummary:
         state = self.store.load()
-        day, mapped, rejects = self._map(path, as_of, state)
+        raws = list(self.source.rows(path))
+        self._unreadable(path, raws, state, rejects_path)
+        day, mapped, rejects = self._map(path, raws, as_of)
         if self.spec.source.kind == "snapshot" and state.as_of and day.isoformat() < state.as_of:
             raise StateError(
                 f"{path}: this snapshot is as of {day}, older than the last one published "

@@ -131,6 +131,8 @@ def test_each_broken_export_changes_nothing_and_the_correct_one_is_accepted(
         assert len(checked_messages(topics, TOPIC_OF[stem], keys)) == on_topic, kind.name
         outcomes[kind.name] = reason
     assert len(outcomes) >= (6 if layout(stem).format == "jsonl" or delta else 9), outcomes
+    for name, reason in outcomes.items():  # pytest -rP shows each kind's one-line reason
+        print(f"{stem} {name}: refused: {reason.split(': ', 1)[1]}")
 
     summary = connector(second, out, state, topics, keys).run(
         out / second["file"], rejects_path=tmp_path / "r2.csv", progress=False
@@ -161,7 +163,8 @@ def test_the_cli_refuses_with_exit_1_and_one_line(exports, keys, topics, kafka_e
     errors = [line for line in done.stderr.decode().splitlines() if line.startswith("wijkhub:")]
     assert errors == [
         f"wijkhub: error: {path}: the export looks like UTF-16 (a UTF-16 byte order mark or NUL "
-        "bytes in its first line); save it as windows-1252 and run it again"
+        "bytes between the characters of its first line); save it as windows-1252 and run it "
+        "again"
     ]
     assert "Traceback" not in done.stderr.decode()
     assert not (tmp_path / "state" / "corporatie-woonstad.RentArrearsSignal.state.json").exists()

@@ -134,6 +134,7 @@ def test_json_lines_split_on_newline_only(tmp_path):
     [
         ("a;b\n1;2\n".encode("utf-16"), "looks like UTF-16"),
         ("a;b\n1;2\n".encode("utf-16-le"), "looks like UTF-16"),
+        (b"\x1f\x8b\x08\x00\x00\x00;b\n", "holds NUL bytes: not a text export"),
         (b"a,b,c\n1,2,3\n", "lacks column\\(s\\) 'a', 'b' .* has no ';' between columns but ','"),
         (b"a;a;b\n1;2;3\n", "names column\\(s\\) 'a' twice"),
         (b"x;y\n1;2\n", "lacks column\\(s\\) 'a', 'b' that the mapping reads; is this the right"),
