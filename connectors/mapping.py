@@ -188,7 +188,10 @@ def load_mapping(path: Path, model: type[BaseModel] | None = None) -> MappingSpe
         spec = MappingSpec.model_validate(document)
     except ValidationError as exc:
         where = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
+            ".".join(str(p) for p in err["loc"]) + ": " + err["msg"]
+            if err["loc"]
+            else err["msg"].removeprefix("Value error, ")
+            for err in exc.errors()
         )
         raise MappingError(f"{path}: {where}") from None
     if model is not None:

@@ -36,9 +36,8 @@ __all__ = ["plan_rollback", "rollback", "show"]
 def show(connector: Connector) -> list[str]:
     """What ``state show`` prints: the current state and the generations kept."""
     store, src = connector.store, connector.spec.source
-    with store.lock():
-        state = store.load()
-        kept = store.history()
+    state = store.load()  # no lock: states are replaced atomically, so reading is safe
+    kept = store.history()
     flight = state.in_flight
     lines = [
         f"state: {store.path}",
@@ -131,6 +130,9 @@ def rollback(
         if dry_run:
             summary.published = len(plan.changes)
             summary.changes = count_changes(plan.changes)
+            return summary
+        if not plan.changes and state.in_flight is None:
+            _commit(connector, state, target, plan, {})  # nothing to tell the hub
             return summary
         assert kafka is not None  # noqa: S101 - connected unless dry_run
         if target.as_of is None:

@@ -129,6 +129,7 @@ class RowMapper:
         if spec.source.kind == "delta" and "status" in model.model_fields:
             self._facts.append("status")
         self._columns = {name: f.column or name for name, f in spec.fields.items()}
+        self._mapped_columns = tuple(spec.columns())
         self._as_of = as_of
         self._as_of_column = spec.source.as_of_column if check_as_of else None
         self._delta = spec.source.kind == "delta"
@@ -180,7 +181,7 @@ class RowMapper:
         return record.model_dump(mode="json", include=set(self._facts))
 
     def _check_lengths(self, row: Mapping[str, str]) -> None:
-        for column in self._spec.columns():
+        for column in self._mapped_columns:
             if len(row.get(column, "")) > MAX_CELL:
                 raise RowError(column, f"is longer than {MAX_CELL:,} characters")
 
