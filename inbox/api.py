@@ -19,6 +19,7 @@ from inbox.app import InboxContext
 from inbox.coordinators import Coordinator
 from inbox.service import decision_id_for
 from inbox.store import DecisionView
+from inbox.throttle import address_key
 from schemas.models import (
     ContributingSignal,
     Decision,
@@ -98,21 +99,20 @@ def _ctx(request: Request) -> InboxContext:
     return ctx
 
 
-def coordinator_from_basic(
+async def coordinator_from_basic(
     request: Request, credentials: Annotated[HTTPBasicCredentials | None, Depends(_basic)]
 ) -> Coordinator:
-    """The coordinator whose id and password came with the request; 401 otherwise."""
+    """The coordinator whose id and password came with the request; 401 otherwise, 429 (with
+    ``Retry-After``) while login attempts for the account or from the address are throttled."""
     challenge = {"WWW-Authenticate": 'Basic realm="wijkhub-inbox"'}
     if credentials is None:
         raise HTTPException(401, "credentials required", headers=challenge)
-    ctx = _ctx(request)
-    if ctx.throttle.blocked(credentials.username):
-        raise HTTPException(429, "too many failed logins for this account; wait 15 minutes")
-    found = ctx.coordinators.authenticate(credentials.username, credentials.password)
+    address = address_key(request.client.host if request.client else None)
+    found = await _ctx(request).logins.authenticate(
+        credentials.username, credentials.password, address
+    )
     if found is None:
-        ctx.throttle.failed(credentials.username)
         raise HTTPException(401, "wrong coordinator id or password", headers=challenge)
-    ctx.throttle.succeeded(credentials.username)
     return found
 
 
@@ -175,6 +175,8 @@ def show_proposal(request: Request, proposal_id: UUID, coordinator: Authenticate
         404: {"description": "Not in your buurten"},
         409: {"description": "Already decided otherwise, or retracted"},
         415: {"description": "Body is not application/json"},
+        429: {"description": "Too many failed logins; wait Retry-After seconds"},
+        503: {"description": "Kafka did not take the decision or its audit entry; retry"},
     },
 )
 def decide(

@@ -6,10 +6,12 @@ store and the server (:mod:`inbox.server`) on SQLite and Kafka.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import anyio.to_thread
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -21,7 +23,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from inbox.coordinators import CoordinatorRegistry
 from inbox.errors import InboxError, PublishFailedError
 from inbox.labels import label
-from inbox.security import LoginThrottle, SessionRegistry
+from inbox.security import LoginBusyError, LoginGuard, LoginThrottledError, SessionRegistry
 from inbox.service import (
     DecisionConflictError,
     DecisionInvalidError,
@@ -42,7 +44,9 @@ _SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-store",
 }
-_STATUS = {
+_STATUS: dict[type[Exception], int] = {
+    LoginThrottledError: 429,
+    LoginBusyError: 503,
     ProposalNotFoundError: 404,
     DecisionConflictError: 409,
     DecisionInvalidError: 422,
@@ -62,30 +66,44 @@ _TITLES = {
 }
 
 
+def _always_up() -> bool:
+    return True
+
+
 @dataclass(frozen=True, slots=True)
 class InboxContext:
-    """Everything the routes need."""
+    """Everything the routes need.
+
+    ``ready``: the view store has caught up and its projector runs; ``broker_up``: Kafka
+    answers (:class:`~inbox.health.BrokerProbe`). Both must answer at once.
+    """
 
     service: InboxService
     coordinators: CoordinatorRegistry
     sessions: SessionRegistry
-    throttle: LoginThrottle
+    logins: LoginGuard
     templates: Jinja2Templates
     ready: Callable[[], bool]
+    broker_up: Callable[[], bool] = _always_up
+
+
+_MESSAGES: dict[type[Exception], str] = {
+    ProposalNotFoundError: "Dit voorstel bestaat niet of valt buiten uw buurten.",
+    DecisionConflictError: (
+        "Over dit voorstel is al besloten, of het is ingetrokken. Er is niets vastgelegd."
+    ),
+    DecisionInvalidError: "Kies bij 'Afgesloten' een uitkomst, en alleen dan.",
+    LoginBusyError: "Het is even te druk om in te loggen. Probeer het zo opnieuw.",
+    PublishFailedError: (
+        "Het systeem kon dit nu niet vastleggen. Er is niets gewijzigd; probeer het zo opnieuw."
+    ),
+}
 
 
 def _error_message(exc: Exception) -> str:
-    if isinstance(exc, ProposalNotFoundError):
-        return "Dit voorstel bestaat niet of valt buiten uw buurten."
-    if isinstance(exc, DecisionConflictError):
-        return "Over dit voorstel is al besloten, of het is ingetrokken. Er is niets vastgelegd."
-    if isinstance(exc, DecisionInvalidError):
-        return "Kies bij 'Afgesloten' een uitkomst, en alleen dan."
-    if isinstance(exc, PublishFailedError):
-        return (
-            "Het systeem kon dit nu niet vastleggen. Er is niets gewijzigd; probeer het zo opnieuw."
-        )
-    return "Er ging iets mis."
+    if isinstance(exc, LoginThrottledError):
+        return f"Te veel mislukte pogingen. Probeer het over {exc.retry_after_s} seconden opnieuw."
+    return next((m for t, m in _MESSAGES.items() if isinstance(exc, t)), "Er ging iets mis.")
 
 
 def error_response(request: Request, status: int, message: str, detail: str = "") -> Response:
@@ -104,7 +122,11 @@ def error_response(request: Request, status: int, message: str, detail: str = ""
 def _install_error_handlers(app: FastAPI) -> None:
     async def inbox_error(request: Request, exc: Exception) -> Response:
         status = next((s for t, s in _STATUS.items() if isinstance(exc, t)), 500)
-        return error_response(request, status, _error_message(exc), str(exc))
+        response = error_response(request, status, _error_message(exc), str(exc))
+        retry_after = getattr(exc, "retry_after_s", None)
+        if isinstance(retry_after, int):
+            response.headers["Retry-After"] = str(retry_after)
+        return response
 
     async def http_error(request: Request, exc: Exception) -> Response:
         if not isinstance(exc, StarletteHTTPException):  # pragma: no cover - by registration
@@ -144,15 +166,29 @@ def create_app(
     session_secret: str,
     cookie_secure: bool = False,
     session_hours: int = 8,
+    request_threads: int = 64,
 ) -> FastAPI:
-    """The inbox app on ``ctx``; the session cookie is signed with ``session_secret``."""
+    """The inbox app on ``ctx``; the session cookie is signed with ``session_secret``.
+
+    Pages and API calls run on ``request_threads`` threads (anyio's default is 40): at most
+    half of them may wait for Kafka at once (:class:`~inbox.publisher.KafkaEventPublisher`),
+    so the open list and logins keep their threads while a broker hangs.
+    """
     from inbox import api, web
 
     if len(session_secret) < 32:
         raise InboxError(
             "the session secret must be at least 32 characters; set WIJKHUB_INBOX_SESSION_SECRET"
         )
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        limiter = anyio.to_thread.current_default_thread_limiter()
+        limiter.total_tokens = max(limiter.total_tokens, request_threads)
+        yield
+
     app = FastAPI(
+        lifespan=lifespan,
         title="wijkhub inbox",
         version="1",
         summary="Joint action proposals for case coordinators: list, show, decide.",

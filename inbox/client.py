@@ -18,7 +18,7 @@ _HINTS = {
     404: "no such proposal in your buurten",
     409: "the proposal was already decided otherwise, or retracted",
     422: "the request was not valid: a closed decision needs --outcome, and only it",
-    429: "too many failed logins for this account; wait 15 minutes",
+    429: "too many failed logins for this account or from this address; wait and try again",
     503: "the inbox could not record it (Kafka unavailable); nothing changed, try again",
 }
 
@@ -48,6 +48,9 @@ class InboxClient:
                 return json.loads(response.read() or b"null")
         except urllib.error.HTTPError as exc:
             hint = _HINTS.get(exc.code, "unexpected answer")
+            retry_after = exc.headers.get("Retry-After") if exc.headers else None
+            if retry_after and retry_after.isdigit():
+                hint += f" (retry after {retry_after} s)"
             raise InboxError(f"inbox answered {exc.code} for {method} {path}: {hint}") from None
         except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
             raise InboxError(

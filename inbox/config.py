@@ -22,6 +22,14 @@
     ``urn:nld:oin:00000001234567890000:systeem:wijkhub-inbox``).
 ``WIJKHUB_INBOX_SESSION_HOURS``
     How long a login lasts (default 8).
+``WIJKHUB_INBOX_KAFKA_TIMEOUT_S``
+    How long a page or API call waits at most for Kafka to acknowledge an audit entry or a
+    decision before it is refused with 503 (default 5 seconds).
+``WIJKHUB_INBOX_TRUSTED_PROXIES``
+    Comma-separated addresses of the reverse proxies whose ``X-Forwarded-For`` names the
+    client (login throttling counts per client address); default none: the address of the
+    connection itself. ``*`` trusts any, which is only right behind a proxy that is the sole
+    way in.
 """
 
 from __future__ import annotations
@@ -48,3 +56,5 @@ class InboxSettings(BaseSettings):
     cookie_secure: bool = False
     source: str = "urn:nld:wijkhub:systeem:inbox"
     session_hours: int = Field(default=8, ge=1, le=24)
+    kafka_timeout_s: float = Field(default=5.0, ge=1.0, le=60.0)
+    trusted_proxies: str = ""

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from inbox.audit import Auditor
 from inbox.coordinators import Coordinator
-from inbox.errors import InboxError
+from inbox.errors import InboxError, PublishFailedError
 from inbox.publisher import EventPublisher
 from inbox.store import ProposalDetail, ProposalStore, ProposalSummary, Visibility
 from schemas.codec import encode
@@ -79,6 +79,7 @@ class InboxService:
         source: str,
         today: Callable[[], date] = _today,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        decide_wait_s: float = 10.0,
     ) -> None:
         self.store = store
         self._publisher = publisher
@@ -87,6 +88,7 @@ class InboxService:
         self._today = today
         self._clock = clock
         self._decide_lock = threading.Lock()
+        self._decide_wait_s = decide_wait_s
 
     def open_for(self, coordinator: Coordinator) -> list[OpenProposal]:
         """Open proposals in the coordinator's buurten, most urgent first."""
@@ -132,35 +134,57 @@ class InboxService:
         if decision is not Decision.CLOSED and outcome is not None:
             raise DecisionInvalidError("an outcome category goes with 'closed' only")
         decision_id = decision_id_for(proposal_id, decision, outcome)
-        with self._decide_lock:
-            detail = self._visible(coordinator, proposal_id)
-            if any(d.decision_id == decision_id for d in detail.decisions):
-                return None, False  # a double submit: it is already recorded
-            if detail.decisions:
-                raise DecisionConflictError(f"proposal {proposal_id} was already decided")
-            if detail.retraction is not None:
-                raise DecisionConflictError(
-                    f"proposal {proposal_id} was retracted ({detail.retraction.value})"
-                )
-            record = CoordinatorDecision(
-                decision_id=decision_id,
-                proposal_id=proposal_id,
-                hh_ref=detail.proposal.hh_ref,
-                decided_at=self._clock(),
-                decision=decision,
-                outcome=outcome,
-                decided_by=coordinator.role,
+        if not self._decide_lock.acquire(timeout=self._decide_wait_s):
+            raise PublishFailedError(
+                "other decisions are still waiting for Kafka; nothing was recorded, try again"
             )
-            self._auditor.record(
-                actor_id=coordinator.id,
-                actor_role=coordinator.role,
-                action=AuditAction.DECIDE,
-                proposal_id=proposal_id,
-            )
-            self._publisher.publish(
-                DECISIONS_TOPIC,
-                record.hh_ref.encode("ascii"),
-                encode(record, source=self._source, time=record.decided_at),
-            )
-            self.store.apply_decision(record)
+        try:
+            return self._decide(coordinator, proposal_id, decision, outcome, decision_id)
+        finally:
+            self._decide_lock.release()
+
+    def _decide(
+        self,
+        coordinator: Coordinator,
+        proposal_id: UUID,
+        decision: Decision,
+        outcome: DecisionOutcome | None,
+        decision_id: UUID,
+    ) -> tuple[CoordinatorDecision | None, bool]:
+        """:meth:`decide` under the lock (one decision at a time: the 409 check holds)."""
+        detail = self._visible(coordinator, proposal_id)
+        repeat = any(d.decision_id == decision_id for d in detail.decisions)
+        conflict = None
+        if not repeat and detail.decisions:
+            conflict = f"proposal {proposal_id} was already decided"
+        elif not repeat and detail.retraction is not None:
+            conflict = f"proposal {proposal_id} was retracted ({detail.retraction.value})"
+        # Every decide request on a proposal the coordinator may see is in the trail
+        # before it is answered: a new decision, a repeat of the recorded one, and one
+        # refused as a conflict alike (decisions.v1 holds what took effect).
+        self._auditor.record(
+            actor_id=coordinator.id,
+            actor_role=coordinator.role,
+            action=AuditAction.DECIDE,
+            proposal_id=proposal_id,
+        )
+        if repeat:
+            return None, False  # a double submit: it is already recorded
+        if conflict is not None:
+            raise DecisionConflictError(conflict)
+        record = CoordinatorDecision(
+            decision_id=decision_id,
+            proposal_id=proposal_id,
+            hh_ref=detail.proposal.hh_ref,
+            decided_at=self._clock(),
+            decision=decision,
+            outcome=outcome,
+            decided_by=coordinator.role,
+        )
+        self._publisher.publish(
+            DECISIONS_TOPIC,
+            record.hh_ref.encode("ascii"),
+            encode(record, source=self._source, time=record.decided_at),
+        )
+        self.store.apply_decision(record)
         return record, True

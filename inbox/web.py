@@ -5,16 +5,24 @@ Every form carries the session's CSRF token; every page works without JavaScript
 
 from __future__ import annotations
 
+import math
 from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Form, Request, Response
-from fastapi.responses import RedirectResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 
 from inbox.app import InboxContext, error_response
 from inbox.coordinators import Coordinator
-from inbox.security import CSRF_FIELD, csrf_token, csrf_valid
+from inbox.security import (
+    CSRF_FIELD,
+    LoginBusyError,
+    LoginThrottledError,
+    csrf_token,
+    csrf_valid,
+)
 from inbox.service import DecisionInvalidError
+from inbox.throttle import address_key
 from schemas.models import Decision, DecisionOutcome
 
 __all__ = ["router"]
@@ -55,28 +63,50 @@ def login_page(request: Request) -> Response:
     return _render(request, "login.html", coordinator=None, error=None)
 
 
+def _wait_text(seconds: int) -> str:
+    if seconds == 1:
+        return "1 seconde"
+    if seconds < 120:
+        return f"{seconds} seconden"
+    return f"{math.ceil(seconds / 60)} minuten"
+
+
 @router.post("/login")
-def login(
+async def login(
     request: Request,
     coordinator_id: Annotated[str, Form(max_length=64)],
     password: Annotated[str, Form(max_length=256)],
     csrf: Annotated[str, Form(alias=CSRF_FIELD)] = "",
 ) -> Response:
-    """Check the credentials and start a session."""
+    """Check the credentials (throttled, see docs/inbox.md) and start a session."""
     ctx = _ctx(request)
     if not csrf_valid(request.session, csrf):
         return _csrf_failed(request)
-    if ctx.throttle.blocked(coordinator_id):
-        return _render(
+    address = address_key(request.client.host if request.client else None)
+    try:
+        found = await ctx.logins.authenticate(coordinator_id, password, address)
+    except LoginThrottledError as exc:
+        wait = _wait_text(exc.retry_after_s)
+        response = _render(
             request,
             "login.html",
             429,
             coordinator=None,
-            error="Te veel mislukte pogingen. Wacht een kwartier en probeer het opnieuw.",
+            error=f"Te veel mislukte pogingen. Probeer het over {wait} opnieuw.",
         )
-    found = ctx.coordinators.authenticate(coordinator_id, password)
+        response.headers["Retry-After"] = str(exc.retry_after_s)
+        return response
+    except LoginBusyError as exc:
+        response = _render(
+            request,
+            "login.html",
+            503,
+            coordinator=None,
+            error="Het is even te druk om in te loggen. Probeer het zo opnieuw.",
+        )
+        response.headers["Retry-After"] = str(exc.retry_after_s)
+        return response
     if found is None:
-        ctx.throttle.failed(coordinator_id)
         return _render(
             request,
             "login.html",
@@ -84,7 +114,6 @@ def login(
             coordinator=None,
             error="Accountnaam of wachtwoord klopt niet.",
         )
-    ctx.throttle.succeeded(coordinator_id)
     ctx.sessions.login(request.session, found)
     return RedirectResponse("/", status_code=303)
 
@@ -118,6 +147,7 @@ def inbox(request: Request) -> Response:
         rows=rows,
         flash=flash,
         ready=_ctx(request).ready(),
+        broker_up=_ctx(request).broker_up(),
     )
 
 
@@ -176,6 +206,22 @@ def decide(
 
 
 @router.get("/healthz")
-def health(request: Request) -> dict[str, str]:
-    """Liveness and whether the store has caught up with the topics."""
-    return {"status": "ok", "store": "ready" if _ctx(request).ready() else "catching-up"}
+async def health(request: Request) -> Response:
+    """Readiness, answered at once from what the inbox already knows: 200 when the store has
+    caught up and Kafka answers, else 503 with what is wrong (the pages keep serving what
+    they can: the open list works without Kafka)."""
+    ctx = _ctx(request)
+    store, broker = ctx.ready(), ctx.broker_up()
+    body = {
+        "status": "ready" if store and broker else "degraded",
+        "store": "ready" if store else "not-ready",
+        "broker": "up" if broker else "down",
+    }
+    return JSONResponse(body, status_code=200 if store and broker else 503)
+
+
+@router.get("/livez")
+async def liveness() -> dict[str, str]:
+    """The process serves requests (for a liveness probe: a broker outage must not restart
+    the inbox)."""
+    return {"status": "alive"}

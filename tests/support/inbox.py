@@ -120,7 +120,9 @@ def coordinator_toml(accounts: dict[str, tuple[str, list[str]]], *, log2_n: int 
 class InboxHarness:
     """The real inbox app on an in-memory store and a :class:`RecordingPublisher`.
 
-    ``accounts`` as for :func:`coordinator_toml`; ``today`` fixes the overdue date.
+    ``accounts`` as for :func:`coordinator_toml`; ``today`` fixes the overdue date;
+    ``login_limit`` is how many failed logins one address has on one account before the
+    back-off starts.
     """
 
     source = "urn:nld:oin:00000001234567890000:systeem:wijkhub-inbox"
@@ -137,9 +139,10 @@ class InboxHarness:
         from inbox.app import InboxContext, create_app, make_templates
         from inbox.audit import Auditor
         from inbox.coordinators import load_coordinators
-        from inbox.security import LoginThrottle, SessionRegistry
+        from inbox.security import LoginGuard, SessionRegistry
         from inbox.service import InboxService
         from inbox.store import SqliteStore
+        from inbox.throttle import Backoff, LoginThrottle, ThrottlePolicy
 
         path = workdir / "coordinators.toml"
         path.write_text(coordinator_toml(accounts), encoding="utf-8")
@@ -148,6 +151,8 @@ class InboxHarness:
         for proposal in proposals:
             self.store.apply_proposal(proposal)
         self.publisher = RecordingPublisher()
+        self.broker_is_up = True
+        """What the app's broker probe says; set ``False`` to play a broker outage."""
         service = InboxService(
             self.store,
             self.publisher,
@@ -159,9 +164,13 @@ class InboxHarness:
             service=service,
             coordinators=self.coordinators,
             sessions=SessionRegistry(self.coordinators, lifetime_s=3600),
-            throttle=LoginThrottle(limit=login_limit),
+            logins=LoginGuard(
+                self.coordinators,
+                LoginThrottle(ThrottlePolicy(account_at_address=Backoff(free=login_limit))),
+            ),
             templates=make_templates(),
             ready=lambda: True,
+            broker_up=lambda: self.broker_is_up,
         )
         self.app = create_app(ctx, session_secret="unit-test-secret-" + "x" * 32)
 

@@ -79,6 +79,8 @@ def test_decide_is_idempotent_and_scoped(h):
     assert again.json()["decision_id"] == first.json()["decision_id"]
     assert [d.decision for d in h.decisions()] == [Decision.ACCEPTED]
     assert client.post(url, json={"decision": "declined"}, auth=NOORD).status_code == 409
+    # new, repeat and conflict are each in the trail; the out-of-scope 404 is not
+    assert [(e.action, e.actor_id) for e in h.audit()] == [(AuditAction.DECIDE, "coord-noord")] * 3
     listed = client.get("/api/v1/proposals", auth=NOORD).json()
     assert str(MINE.proposal_id) not in {item["proposal_id"] for item in listed}
     shown = client.get(f"/api/v1/proposals/{MINE.proposal_id}", auth=NOORD).json()
@@ -103,3 +105,14 @@ def test_openapi_document_describes_the_api_only(h):
         "/api/v1/proposals/{proposal_id}/decision",
     }
     assert "HTTPBasic" in doc["components"]["securitySchemes"]
+
+
+def test_api_throttles_failed_logins_with_retry_after(h):
+    client = h.client()
+    for _ in range(5):
+        assert client.get("/api/v1/proposals", auth=("coord-noord", "x")).status_code == 401
+    refused = client.get("/api/v1/proposals", auth=NOORD)
+    assert refused.status_code == 429
+    assert refused.headers["retry-after"] == "1"
+    assert "try again in 1 s" in refused.json()["detail"]
+    assert client.get("/api/v1/proposals", auth=ZUID).status_code == 200  # other accounts

@@ -1,4 +1,5 @@
-"""Password hashing, the coordinators file, sessions, CSRF tokens and login throttling."""
+"""Password hashing, the coordinators file, sessions and CSRF tokens (login throttling is in
+test_inbox_throttle.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import pytest
 from inbox.coordinators import load_coordinators
 from inbox.errors import InboxConfigError
 from inbox.passwords import hash_password, verify_password
-from inbox.security import LoginThrottle, SessionRegistry, csrf_token, csrf_valid
+from inbox.security import SessionRegistry, csrf_token, csrf_valid
 
 FAST = 10  # log2 n for quick tests; the default is 15
 
@@ -96,18 +97,3 @@ def test_sessions_expire_and_log_out(tmp_path):
     sessions.login(session, registry.get("c"))
     now[0] = 61
     assert sessions.current(session) is None
-
-
-def test_throttle_blocks_after_limit_and_forgets():
-    now = [0.0]
-    throttle = LoginThrottle(limit=3, window_s=100, clock=lambda: now[0])
-    for _ in range(3):
-        assert not throttle.blocked("c")
-        throttle.failed("c")
-    assert throttle.blocked("c")
-    assert not throttle.blocked("other")
-    now[0] = 101
-    assert not throttle.blocked("c")
-    throttle.failed("c")
-    throttle.succeeded("c")
-    assert not throttle.blocked("c")

@@ -84,9 +84,10 @@ def test_wrong_password_then_throttled(h):
     client = h.client()
     for _ in range(3):
         assert login(client, password="nope").status_code == 401
-    response = login(client)  # right password, but the account is locked for now
+    response = login(client)  # right password, but this address waits for the back-off
     assert response.status_code == 429
-    assert "Te veel mislukte pogingen" in response.text
+    assert response.headers["retry-after"] == "1"
+    assert "Te veel mislukte pogingen. Probeer het over 1 seconde opnieuw." in response.text
 
 
 def test_list_shows_own_buurt_sorted_with_overdue_mark(h):
@@ -158,17 +159,23 @@ def test_decide_publishes_audits_and_leaves_the_list(h):
     assert [e.action for e in h.audit()] == [AuditAction.VIEW, AuditAction.DECIDE]
     [message] = [m for m in h.publisher.messages if m.topic == "decisions.v1"]
     assert message.key == MINE.hh_ref.encode()
-    # a double submit is the same decision: nothing new goes out
+    # a double submit is the same decision: nothing new goes out, but it is in the trail
     again = client.post(f"/voorstellen/{MINE.proposal_id}/besluit", data=form)
     assert "al vastgelegd" in again.text
     assert len(h.decisions()) == 1
-    # a different decision afterwards is a conflict
+    # a different decision afterwards is a conflict, also in the trail
     other = client.post(
         f"/voorstellen/{MINE.proposal_id}/besluit",
         data={"decision": "declined", "csrf_token": token},
     )
     assert other.status_code == 409
     assert len(h.decisions()) == 1
+    trail = [(e.action, e.actor_id, e.object_id) for e in h.audit()]
+    assert (
+        trail
+        == [(AuditAction.VIEW, "coord-noord", str(MINE.proposal_id))]
+        + [(AuditAction.DECIDE, "coord-noord", str(MINE.proposal_id))] * 3
+    )
 
 
 def test_decide_without_csrf_is_refused(h):
@@ -258,3 +265,37 @@ def test_unexpected_errors_get_a_plain_error_page(h, monkeypatch):
     assert page.status_code == 500
     assert "Er ging iets mis" in page.text
     assert "disk on fire" not in page.text
+
+
+def test_a_repeated_decision_is_refused_without_its_audit_entry(h):
+    client = h.client()
+    login(client)
+    token = csrf_of(client.get("/").text)
+    form = {"decision": "accepted", "csrf_token": token}
+    assert client.post(f"/voorstellen/{MINE.proposal_id}/besluit", data=form).status_code == 200
+    h.publisher.fail_topics.add("audit.v1")
+    again = client.post(f"/voorstellen/{MINE.proposal_id}/besluit", data=form)
+    assert again.status_code == 503  # no trail, no answer: not even "already recorded"
+    assert "al vastgelegd" not in again.text
+    assert [e.action for e in h.audit()] == [AuditAction.DECIDE]
+
+
+def test_health_tells_the_truth_about_the_broker_at_once(h):
+    client = h.client()
+    ready = client.get("/healthz")
+    assert (ready.status_code, ready.json()) == (
+        200,
+        {"status": "ready", "store": "ready", "broker": "up"},
+    )
+    h.broker_is_up = False
+    down = client.get("/healthz")
+    assert (down.status_code, down.json()) == (
+        503,
+        {"status": "degraded", "store": "ready", "broker": "down"},
+    )
+    assert client.get("/livez").json() == {"status": "alive"}
+    login(client)
+    page = client.get("/")
+    assert page.status_code == 200  # the open list needs no Kafka
+    assert str(MINE.proposal_id) in page.text
+    assert "kan op dit moment niets vastleggen" in page.text
