@@ -18,7 +18,23 @@ __all__ = ["AVRO_SCHEMA_FORMAT", "asyncapi_document"]
 
 AVRO_SCHEMA_FORMAT = "application/vnd.apache.avro+json;version=1.9.0"
 _KAFKA_BINDING = "0.5.0"
-_KEY_FORMAT = {"event_id": "uuid", "feedback_id": "uuid", "entry_id": "uuid"}
+_KEY_FORMAT = {"event_id": "uuid", "feedback_id": "uuid", "entry_id": "uuid",
+               "quarantine id": "uuid"}  # fmt: skip
+_RAW = {  # topics of raw original messages: name, title, summary of their one message
+    "quarantine.v1": ("ParkedRecord", "Parked record", "The original key, value and headers "
+                      "of a consent record the hub could not read (or of a record held behind "
+                      "it), plus q_* headers: its state, reason and where it was read."),
+}  # fmt: skip
+_INT_CONFIGS = (
+    "delete.retention.ms",
+    "max.message.bytes",
+)  # the binding's, where a topic sets them
+_DEAD_LETTER = ("RawDeadLetter", "Dead letter",
+                "The original key, value and headers of an undeliverable message.")  # fmt: skip
+
+
+def _raw_name(spec: TopicSpec) -> str:
+    return _RAW.get(spec.name, _DEAD_LETTER)[0]
 
 
 def _package_version() -> str:
@@ -93,16 +109,17 @@ def _channel(spec: TopicSpec, prefix: str) -> dict[str, Any]:
     if spec.key in _KEY_FORMAT:
         key["format"] = _KEY_FORMAT[spec.key]
     names = [r.avro_name for r in spec.records]
+    raw_name, title, summary = _RAW.get(spec.name, _DEAD_LETTER)
     raw = {
-        "name": "RawDeadLetter",
-        "title": "Dead letter",
-        "summary": "The original key, value and headers of an undeliverable message.",
+        "name": raw_name,
+        "title": title,
+        "summary": summary,
         "contentType": "application/octet-stream",
         "payload": {"type": "string", "format": "binary"},
     }
     messages: dict[str, dict[str, Any]] = {
         n: {"$ref": f"#/components/messages/{n}"} for n in names
-    } or {"RawDeadLetter": raw}
+    } or {raw_name: raw}
     for message in messages.values():
         message["bindings"] = {"kafka": {"key": key, "bindingVersion": _KAFKA_BINDING}}
     config = spec.config()
@@ -120,6 +137,7 @@ def _channel(spec: TopicSpec, prefix: str) -> dict[str, Any]:
                 "topicConfiguration": {
                     "cleanup.policy": config["cleanup.policy"].split(","),
                     "retention.ms": int(config["retention.ms"]),
+                    **{k: int(config[k]) for k in _INT_CONFIGS if k in config},
                 },
                 "bindingVersion": _KAFKA_BINDING,
             }
@@ -133,7 +151,7 @@ def _channel(spec: TopicSpec, prefix: str) -> dict[str, Any]:
 def _operations(spec: TopicSpec, channel_id: str) -> dict[str, Any]:
     messages = [
         {"$ref": f"#/channels/{channel_id}/messages/{n}"}
-        for n in ([r.avro_name for r in spec.records] or ["RawDeadLetter"])
+        for n in ([r.avro_name for r in spec.records] or [_raw_name(spec)])
     ]
     ops = {}
     for action, roles in (("send", spec.writers), ("receive", spec.readers)):

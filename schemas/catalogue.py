@@ -188,6 +188,27 @@ CATALOGUE: tuple[TopicSpec, ...] = (
         retention_days=14,
         partitions=3,
     ),
+    TopicSpec(
+        name="quarantine.v1",
+        description="Parked records: consent records the hub could not read (never dropped, "
+        "never dead-lettered) and the records held behind them, with the original key, value "
+        "and headers plus q_state, q_reason, q_topic, q_partition and q_offset headers. Key: "
+        "the parked record's id. Released or discarded by an operator (`wijkhub quarantine`), "
+        "each audited on audit.v1; compacted, so a record's latest state is kept.",
+        key="quarantine id",
+        records=(),
+        writers=frozenset({Role.HUB}),
+        readers=frozenset({Role.HUB}),
+        retention_days=90,
+        partitions=6,
+        cleanup_policy="compact,delete",
+        extra_config={
+            # a parked value may be as large as the broker's own limit, plus our headers
+            "max.message.bytes": str(2 * 1024 * 1024),
+            # how long a release or discard stays visible after the record itself is gone
+            "delete.retention.ms": str(7 * DAY_MS),
+        },
+    ),
 )
 """Every topic, in pipeline order."""
 

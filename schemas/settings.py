@@ -14,6 +14,9 @@ Environment variables (all optional):
     ``json`` or ``console``; by default console on a terminal, JSON otherwise.
 ``WIJKHUB_LOG_LEVEL``
     ``debug``, ``info`` (default), ``warning`` or ``error``.
+``WIJKHUB_LOG_RATE_LIMIT``, ``WIJKHUB_LOG_RATE_WINDOW``
+    At most this many warnings or errors of one kind per window (default 10 per 60 seconds);
+    the rest are counted and reported in one line. ``0`` turns the limit off.
 """
 
 from __future__ import annotations
@@ -78,3 +81,5 @@ class LogSettings(BaseSettings):
 
     format: Literal["json", "console", "auto"] = "auto"
     level: Literal["debug", "info", "warning", "error"] = "info"
+    rate_limit: int = Field(default=10, ge=0)
+    rate_window: float = Field(default=60.0, gt=0)

@@ -45,3 +45,6 @@ def register(sub: Any) -> None:
     )
     worker.set_defaults(handler=_worker)
     _register_keys(sub)
+    from streams.quarantine.commands import register as register_quarantine
+
+    register_quarantine(sub)

@@ -1,97 +1,179 @@
-"""The ingress forwarder: ingest topics → pseudonymised ``household-events.v1`` (or dead letters).
+"""The ingress forwarder: ingest topics → pseudonymised ``household-events.v1``.
 
 A batch loop (:mod:`streams.runtime.batchloop`) in the group ``<app id>.ingress``: each fetched
-batch is pseudonymised message by message (:mod:`streams.ingress.pseudonymise`), the results
-are sent, and the offsets are committed once the broker acknowledged them. One household's
-events of one partner share an ingest partition and keep their order on the household topic
-(one idempotent producer). Undecodable or invalid events go to ``deadletter.v1`` with the
-reason and where they were read in headers. Consent records are never dead-lettered: a
-consent message the hub cannot process stops the worker loudly (exit code 70) before anything
-of its batch is sent or committed, so the record is neither lost nor skipped.
+batch is pseudonymised message by message, the results are sent, and the offsets are
+committed once the broker acknowledged them. One household's events of one partner share an
+ingest partition and keep their order on the household topic (one idempotent producer).
+Undecodable or invalid events go to ``deadletter.v1`` with the reason and where they were read
+in headers (by reference when too large to send whole).
+
+A consent record the hub cannot read stops nothing: it is parked on ``quarantine.v1`` and
+what it concerns is held behind it (:mod:`streams.ingress.parking`), raised in the log, the
+counters and a repeated alert, until an operator releases or discards it. The forwarder also
+reads ``quarantine.v1`` in its group (releases and discards to act on) and keeps a tail of the
+whole topic, so every worker knows every hold (:class:`QuarantineTail`).
 """
 
 from __future__ import annotations
 
-import os
-import sys
+import time
+from datetime import UTC, datetime
 from typing import Any
 
+from aiokafka import AIOKafkaConsumer, TopicPartition
+
+from schemas.catalogue import topic_spec
 from schemas.logging import get_logger
 from schemas.settings import KafkaSettings
 from streams.ingress.keys import HubKeys
-from streams.ingress.pseudonymise import pseudonymise
-from streams.runtime.batchloop import BatchLoop, Fetched
-from streams.runtime.deadletters import DeadLetter
-from streams.runtime.messages import Message, Outbox, Outgoing
+from streams.ingress.parking import Parking, Plan
+from streams.quarantine.records import parse
+from streams.quarantine.view import QuarantineView
+from streams.runtime.batchloop import BatchLoop, Fetched, aiokafka_config
+from streams.runtime.messages import Message, Outbox
 from streams.runtime.metrics import Metrics
-from streams.runtime.topics import HOUSEHOLD_TOPIC, INGEST_TOPICS
+from streams.runtime.topics import INGEST_TOPICS, QUARANTINE_TOPIC
 from streams.settings import INGRESS_GROUP_SUFFIX, HubSettings
 
-__all__ = ["EXIT_CONSENT", "IngressForwarder", "fail_loudly", "handle"]
+__all__ = ["ALERT_INTERVAL", "IngressForwarder", "QuarantineTail", "handle"]
 
-EXIT_CONSENT = 70
-"""Exit code when a consent record cannot be processed (EX_SOFTWARE)."""
+_RETENTION_DAYS = topic_spec(QUARANTINE_TOPIC).retention_days
+_IDLE_POLLS = 20
+ALERT_INTERVAL = 60.0
+"""Seconds between the ``parked records await an operator`` lines while any is open."""
 
 log = get_logger(__name__)
 
 
-def fail_loudly(letter: DeadLetter) -> None:
-    """Stop the worker at once: a consent record must never be dropped or dead-lettered.
-
-    The offset is not committed, so after the cause is fixed (a hub key that does not match
-    the connectors', a producer writing invalid records) the worker processes it again.
-    """
-    log.critical(
-        "consent record cannot be processed; stopping the worker without committing it",
-        topic=letter.message.topic,
-        partition=letter.message.partition,
-        offset=letter.message.offset,
-        reason=letter.reason,
-        action="fix the cause (hub keys, the gemeente's connector), then start the worker again",
-    )
-    sys.stderr.flush()
-    os._exit(EXIT_CONSENT)
-
-
 def handle(message: Message, keys: HubKeys, ce_source: str) -> Outbox:
-    """The outbox for one ingest message (Faust-free)."""
-    result = pseudonymise(message, keys, ce_source=ce_source)
-    if isinstance(result, DeadLetter):
-        if result.consent:
-            fail_loudly(result)
-        return Outbox("deadletter", (result.outgoing(),))
-    out = Outgoing(HOUSEHOLD_TOPIC, result.key, result.value, result.headers)
-    return Outbox("consent" if result.consent else "signal", (out,))
+    """The outbox for one ingest message on its own (no holds known; Faust-free)."""
+    parking = Parking(keys, ce_source, QuarantineView(), partitions=1)
+    outcome = parking.ingest(message)
+    plan = parking.take()
+    return Outbox(outcome, tuple(out for out, _ in plan.first + plan.last))
+
+
+class QuarantineTail:
+    """Every worker's own reading of all of ``quarantine.v1`` (no group): the holds."""
+
+    def __init__(self, kafka: KafkaSettings, view: QuarantineView, client_id: str) -> None:
+        self.kafka, self.view, self.client_id = kafka, view, client_id
+        self.topic = kafka.topic(QUARANTINE_TOPIC)
+        self.consumer: AIOKafkaConsumer | None = None
+        self.partitions = 1
+
+    async def start(self, partitions: set[int]) -> None:
+        """Read the topic (of ``partitions``) from its beginning to its end now."""
+        consumer = AIOKafkaConsumer(**aiokafka_config(self.kafka), client_id=self.client_id,
+                                    group_id=None, enable_auto_commit=False,
+                                    max_partition_fetch_bytes=4 << 20)  # fmt: skip
+        await consumer.start()
+        self.consumer = consumer
+        tps = [TopicPartition(self.topic, p) for p in sorted(partitions)]
+        self.partitions = len(tps)
+        consumer.assign(tps)
+        await consumer.seek_to_beginning(*tps)
+        ends = await consumer.end_offsets(tps)
+        idle = 0
+        while idle < _IDLE_POLLS and await self._behind(ends):
+            idle = 0 if await self.poll(timeout_ms=500) else idle + 1
+        if idle >= _IDLE_POLLS:  # compaction can leave the end offset past the last record
+            log.warning("quarantine not read to its end offsets; going on with what was read")
+        log.info("quarantine read", records=len(self.view), open=len(self.view.open()))
+
+    async def _behind(self, ends: dict[TopicPartition, int]) -> bool:
+        assert self.consumer is not None  # noqa: S101 - started first
+        return any([await self.consumer.position(tp) < end for tp, end in ends.items()])
+
+    async def poll(self, timeout_ms: int = 0) -> int:
+        """Apply what arrived since the last poll; how many messages that was."""
+        assert self.consumer is not None  # noqa: S101 - started first
+        got = await self.consumer.getmany(timeout_ms=timeout_ms, max_records=10_000)
+        for records in got.values():
+            for record in records:
+                entry = parse(Message.of(record))
+                if entry is not None:
+                    self.view.apply(entry)
+        return sum(len(records) for records in got.values())
+
+    async def stop(self) -> None:
+        if self.consumer is not None:
+            await self.consumer.stop()
 
 
 class IngressForwarder(BatchLoop):
     """The ingress stage; see the module's docstring."""
 
     name = "ingress"
+    max_request_size = 2 * 1024 * 1024 + 64 * 1024  # a parked value may be 2 MB (records.py)
 
     def __init__(
         self, kafka: KafkaSettings, hub: HubSettings, keys: HubKeys, metrics: Metrics,
         **kwargs: Any,
     ) -> None:  # fmt: skip
-        topics = tuple(kafka.topic(t) for t in INGEST_TOPICS)
+        topics = tuple(kafka.topic(t) for t in (*INGEST_TOPICS, QUARANTINE_TOPIC))
         super().__init__(kafka, hub, hub.app_id + INGRESS_GROUP_SUFFIX, topics, **kwargs)
         self.keys, self.metrics = keys, metrics
+        self.quarantine_topic = kafka.topic(QUARANTINE_TOPIC)
+        self.view = QuarantineView(slim=True)
+        self.tail = QuarantineTail(kafka, self.view, f"{self.group}-quarantine")
+        self.parking = Parking(keys, hub.ce_source, self.view, partitions=1)
+        self._alerted = self._gauged = 0.0
+
+    async def started_producer(self) -> None:
+        assert self.producer is not None  # noqa: S101 - started before this is called
+        partitions = await self.producer.partitions_for(self.quarantine_topic)
+        await self.tail.start(partitions)  # every hold is known before the first message
+        self.parking.partitions = self.tail.partitions
+
+    async def closing(self) -> None:
+        await self.tail.stop()
+
+    async def prepare(self) -> None:
+        await self.tail.poll()
+        self._alert()
 
     async def handle(self, fetched: Fetched) -> None:
-        out: list[Outgoing] = []
-        for records in fetched.values():
+        for tp, records in fetched.items():
+            quarantined = tp.topic == self.quarantine_topic
             for r in records:
-                # a consent record that cannot be processed exits the worker here
-                outbox = handle(Message.of(r), self.keys, self.hub.ce_source)
-                self.metrics.count(f"ingress.{outbox.outcome}")
-                if outbox.outcome == "deadletter":
-                    log.warning(
-                        "ingest message dead-lettered",
-                        topic=r.topic,
-                        partition=r.partition,
-                        offset=r.offset,
-                        reason=dict(outbox.messages[0].headers).get("dlq_reason", b"").decode(),
-                    )
-                out.extend(outbox.messages)
-        await self.deliver(out)
+                if quarantined:
+                    self.parking.quarantined(Message.of(r))
+                else:
+                    self.parking.ingest(Message.of(r))
+        plan = self.parking.take()
+        await self._send(plan)
+        for outcome, n in plan.outcomes.items():
+            self.metrics.count(f"ingress.{outcome}", n)
         self.done(fetched)
+
+    async def _send(self, plan: Plan) -> None:
+        for part in (plan.first, plan.last):  # the end of a head after what it held
+            acked = await self.deliver(out for out, _ in part)
+            for (_, entry), meta in zip(part, acked, strict=True):
+                if entry is not None:
+                    self.view.confirm(entry.id, meta.offset)
+
+    def _alert(self) -> None:
+        """Update the gauges (every second) and raise open parked records loudly (every
+        :data:`ALERT_INTERVAL` seconds)."""
+        now = time.monotonic()
+        if now - self._gauged < 1.0:
+            return
+        self._gauged = now
+        waiting = self.view.open()
+        self.metrics.gauge("quarantine.open", len(waiting))
+        self.metrics.gauge("quarantine.holds", len({e.hold for e in waiting if e.hold}))
+        if not waiting or now - self._alerted < ALERT_INTERVAL:
+            return
+        self._alerted = now
+        oldest = min(e.at for e in waiting)
+        age = (datetime.now(UTC) - oldest).days
+        log.error(
+            "parked records await an operator",
+            open=len(waiting),
+            held=sum(1 for e in waiting if e.held_by),
+            oldest=oldest.isoformat(),
+            oldest_expires_in_days=max(0, _RETENTION_DAYS - age),
+            action="wijkhub quarantine list; then release or discard each (docs/hub.md)",
+        )

@@ -43,21 +43,25 @@ def pseudonymise(message: Message, keys: HubKeys, *, ce_source: str) -> Forward 
     except DecodeError as exc:
         return dead_letter(message, exc.reason)
     found = _INGEST.search(message.topic)
-    domain = "consent" if isinstance(record, ConsentRecord) else getattr(record, "domain", None)
+    consent = isinstance(record, ConsentRecord)  # never dead-lettered, on whatever topic
+    domain = "consent" if consent else getattr(record, "domain", None)
     domain = getattr(domain, "value", domain)
     if domain is None or (found is not None and domain != found[1]):
-        return dead_letter(message, f"a {type(record).__name__} does not belong on {where}")
+        reason = f"a {type(record).__name__} does not belong on {where}"
+        return dead_letter(message, reason, consent=consent)
     try:
         canonical = unseal(keys.private_key, record.sealed_subject)
     except HubError as exc:  # the key module's error: not sealed to this hub key
-        return dead_letter(message, str(exc))
+        return dead_letter(message, str(exc), consent=consent)
     if not canonical.startswith(CANONICAL_PREFIX):
-        return dead_letter(message, "the sealed subject is not a canonical identifier (adr1|…)")
+        reason = "the sealed subject is not a canonical identifier (adr1|…)"
+        return dead_letter(message, reason, consent=consent)
     ref = hh_ref(keys.pseudonym, canonical)
     del canonical  # the identifier goes no further than this line
     try:
         event = HouseholdEvent.from_ingest(record, hh_ref=ref)
     except ValidationError as exc:
-        return dead_letter(message, f"cannot build the household event: {exc.error_count()} errors")
+        reason = f"cannot build the household event: {exc.error_count()} errors"
+        return dead_letter(message, reason, consent=consent)
     encoded = encode(event, source=ce_source, time=event.occurred_at)
     return Forward(ref.encode("ascii"), encoded.value, encoded.headers, domain == "consent")

@@ -83,6 +83,8 @@ class BatchLoop(Service):
     """Consume ``topics`` in ``group`` in batches; subclasses implement :meth:`handle`."""
 
     name = "batch loop"
+    max_request_size = 1024 * 1024
+    """The producer's largest request: the largest message a stage may send."""
 
     def __init__(
         self, kafka: KafkaSettings, hub: HubSettings, group: str, topics: Iterable[str],
@@ -117,16 +119,19 @@ class BatchLoop(Service):
 
     # -- helpers for subclasses ----------------------------------------------------------
 
-    async def deliver(self, messages: Iterable[Outgoing]) -> None:
-        """Send ``messages`` (catalogue-relative topics); return once all were acknowledged."""
+    async def deliver(self, messages: Iterable[Outgoing]) -> list[Any]:
+        """Send ``messages`` (catalogue-relative topics); return once all were acknowledged,
+        with the broker's record metadata (topic, partition, offset) of each, in order."""
         producer = self.producer
         assert producer is not None  # noqa: S101 - started in on_start
         topic = self.kafka.topic
         sent = [
-            await producer.send(topic(m.topic), m.value, m.key, headers=m.headers) for m in messages
+            await producer.send(
+                topic(m.topic), m.value, m.key, partition=m.partition, headers=m.headers
+            )
+            for m in messages
         ]
-        if sent:
-            await asyncio.gather(*sent)
+        return list(await asyncio.gather(*sent)) if sent else []
 
     def done(self, fetched: Fetched) -> None:
         """Mark ``fetched`` as processed: its offsets go with the next commit."""
@@ -146,7 +151,7 @@ class BatchLoop(Service):
             enable_idempotence=True,
             linger_ms=2,
             max_batch_size=256 * 1024,
-            max_request_size=1024 * 1024,
+            max_request_size=self.max_request_size,
         )
         await self.producer.start()
         await self.started_producer()

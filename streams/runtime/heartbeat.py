@@ -67,7 +67,17 @@ def register(app: Any, kafka: KafkaSettings) -> None:
             key = event.key or b"anonymous"
             sender = key.decode("utf-8", "replace")
             counts[sender] += 1
-            body = json.loads(event.value) if event.value else {}
-            answer = {"source": sender, "seq": body.get("seq"), "count": counts[sender]}
+            answer = {"source": sender, "seq": _seq(event.value), "count": counts[sender]}
             await acks.send(key=key, value=json.dumps(answer).encode())
             log.info("heartbeat", source=sender, seq=answer["seq"], count=answer["count"])
+
+
+def _seq(value: bytes | None) -> Any:
+    """The ``seq`` of a heartbeat's JSON body; ``None`` for a body that is not a JSON object
+    (partners write this topic: a bad heartbeat is answered, never a crash of the agent)."""
+    try:
+        body = json.loads(value) if value else {}
+    except ValueError:  # not JSON, not UTF-8
+        return None
+    seq = body.get("seq") if isinstance(body, dict) else None
+    return seq if isinstance(seq, int | str) else None

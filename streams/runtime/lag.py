@@ -18,17 +18,33 @@ from types import TracebackType
 
 from kafka import TopicPartition
 from kafka.admin import KafkaAdminClient, OffsetSpec
-from kafka.errors import CoordinatorNotAvailableError
+from kafka.errors import (
+    CoordinatorLoadInProgressError,
+    CoordinatorNotAvailableError,
+    NotCoordinatorError,
+)
 
 from schemas.settings import KafkaSettings
 from streams.errors import HubError
-from streams.runtime.topics import DECISIONS_TOPIC, HOUSEHOLD_TOPIC, INGEST_TOPICS
+from streams.runtime.topics import (
+    DECISIONS_TOPIC,
+    HOUSEHOLD_TOPIC,
+    INGEST_TOPICS,
+    QUARANTINE_TOPIC,
+)
 from streams.settings import HOUSEHOLD_GROUP_SUFFIX, INGRESS_GROUP_SUFFIX
 
 __all__ = ["HUB_STAGES", "GroupLag", "wait_caught_up"]
 
+_COORDINATOR_NOT_READY = (
+    CoordinatorLoadInProgressError,
+    CoordinatorNotAvailableError,
+    NotCoordinatorError,
+)
+"""What a fresh (or just restarted) broker answers while __consumer_offsets gets its leader."""
+
 HUB_STAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
-    (INGRESS_GROUP_SUFFIX, INGEST_TOPICS),
+    (INGRESS_GROUP_SUFFIX, (*INGEST_TOPICS, QUARANTINE_TOPIC)),
     (HOUSEHOLD_GROUP_SUFFIX, (HOUSEHOLD_TOPIC, DECISIONS_TOPIC)),
 )
 """Per pipeline stage, upstream first: the suffix of its consumer group after the app id, and
@@ -65,14 +81,24 @@ class GroupLag:
         ends = self._admin.list_partition_offsets(dict.fromkeys(tps, OffsetSpec.LATEST))
         try:
             committed = self._admin.list_group_offsets({self.group: tps}).get(self.group, {})
-        except CoordinatorNotAvailableError:  # a fresh broker: no __consumer_offsets yet
-            committed = {}
+        except _COORDINATOR_NOT_READY:
+            committed = {}  # a fresh broker: no __consumer_offsets (or its leader) yet
         out: dict[TopicPartition, int] = dict(unknown)
         for tp in tps:
             done = committed.get(tp)
             done_at = done.offset if done is not None and done.offset >= 0 else 0
             out[tp] = max(0, ends[tp].offset - done_at)
         return out
+
+    def committed(self, topic: str, partition: int) -> int:
+        """The group's committed offset of ``topic`` (full name) ``partition``; -1 if none."""
+        tp = TopicPartition(topic, partition)
+        try:
+            found = self._admin.list_group_offsets({self.group: [tp]}).get(self.group, {})
+        except _COORDINATOR_NOT_READY:
+            return -1
+        done = found.get(tp)
+        return done.offset if done is not None and done.offset >= 0 else -1
 
     def ends(self, topics: Sequence[str]) -> int:
         """The sum of the end offsets of ``topics`` (full names): how much was ever written."""

@@ -38,12 +38,14 @@ class Message:
 
 @dataclass(frozen=True, slots=True)
 class Outgoing:
-    """One message to send: topic (relative catalogue name), key, value, headers."""
+    """One message to send: topic (relative catalogue name), key, value, headers, and the
+    partition when the sender chooses it (``None``: by key, the producer's partitioner)."""
 
     topic: str
     key: bytes | None
     value: bytes | None
     headers: Headers = field(default_factory=list)
+    partition: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

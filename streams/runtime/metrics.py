@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from schemas.logging import get_logger
+from schemas.logging import get_logger, report_suppressed
 
 __all__ = ["Metrics", "register_batch_log"]
 
@@ -17,11 +17,17 @@ log = get_logger("streams.batch")
 
 
 class Metrics:
-    """Per-outcome counters since start, and since the last batch line."""
+    """Per-outcome counters since start, and since the last batch line; and gauges (a value
+    now, e.g. ``quarantine.open``: parked records awaiting an operator)."""
 
     def __init__(self) -> None:
         self.total: Counter[str] = Counter()
         self._batch: Counter[str] = Counter()
+        self.gauges: dict[str, int] = {}
+
+    def gauge(self, name: str, value: int) -> None:
+        """Set gauge ``name`` to ``value``."""
+        self.gauges[name] = value
 
     def count(self, name: str, n: int = 1) -> None:
         """Count ``n`` of ``name`` (e.g. ``household.no_consent``)."""
@@ -42,3 +48,4 @@ def register_batch_log(app: Any, metrics: Metrics, interval: float = 5.0) -> Non
         batch = metrics.flush()
         if batch:
             log.info("hub batch", interval_s=interval, **batch)
+        report_suppressed()  # repeated warnings that went quiet: one line with their count

@@ -7,12 +7,14 @@ holds, its key and retention are in the catalogue (:mod:`schemas.catalogue`).
 from __future__ import annotations
 
 __all__ = [
+    "AUDIT_TOPIC",
     "DEADLETTER_TOPIC",
     "DECISIONS_TOPIC",
     "HOUSEHOLD_TOPIC",
     "INGEST_DOMAINS",
     "INGEST_TOPICS",
     "PROPOSALS_TOPIC",
+    "QUARANTINE_TOPIC",
 ]
 
 INGEST_DOMAINS = ("wonen", "school", "werk", "consent")
@@ -26,3 +28,9 @@ PROPOSALS_TOPIC = "proposals.v1"
 """Proposals and retractions, written by the household stage."""
 DEADLETTER_TOPIC = "deadletter.v1"
 """What either stage cannot read, with the reason and where it was read."""
+QUARANTINE_TOPIC = "quarantine.v1"
+"""Parked records: consent the ingress cannot read, and what is held behind it
+(:mod:`streams.quarantine`); read back by the ingress for re-drives."""
+AUDIT_TOPIC = "audit.v1"
+"""The NEN 7513 audit trail; the hub writes an entry for each release or discard of a parked
+record."""

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import logging
+
 import faust
 
 from schemas.catalogue import ensure_topics as ensure_catalogue
-from schemas.logging import get_logger
+from schemas.logging import get_logger, limit_handlers
 from schemas.settings import KafkaSettings
 from streams.household.processor import ensure_changelog
 from streams.runtime import heartbeat
@@ -15,6 +17,14 @@ from streams.settings import HubSettings
 __all__ = ["run_worker"]
 
 log = get_logger(__name__)
+
+
+class _Worker(faust.Worker):
+    """Faust's worker, whose log handlers get wijkhub's rate limit (schemas.logging)."""
+
+    def on_setup_root_logger(self, logger: logging.Logger, level: int) -> None:
+        super().on_setup_root_logger(logger, level)
+        limit_handlers(logger)  # Faust replaced the root handlers: aiokafka logs through them
 
 
 def run_worker(loglevel: str = "warn") -> int:
@@ -34,7 +44,7 @@ def run_worker(loglevel: str = "warn") -> int:
         prefix=kafka.topic_prefix,
         store=hub.store,
     )
-    worker = faust.Worker(app, loglevel=loglevel, quiet=True, redirect_stdouts=False)
+    worker = _Worker(app, loglevel=loglevel, quiet=True, redirect_stdouts=False)
     # Faust's terminal spinner sets the root logger to DEBUG so that it can spin on every
     # record: aiokafka and Faust then build a DEBUG record per message sent (~15 % of the
     # hub's CPU in a replay profile) and write cursor escapes into the log. No spinner.

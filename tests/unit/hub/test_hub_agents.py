@@ -42,7 +42,9 @@ def test_the_worker_runs_both_batch_stages_beside_the_heartbeat_agent(tmp_path: 
     assert ingress.group == "unit-hub.ingress"
     assert household.group == "unit-hub.household"
     assert set(ingress.topics) == {f"unit.ingest.{d}.v1" for d in ("wonen", "school", "werk",
-                                                                    "consent")}  # fmt: skip
+                                                                    "consent")} | {
+        "unit.quarantine.v1"  # releases and discards of parked records
+    }  # fmt: skip
     assert household.topics == ("unit.household-events.v1", "unit.decisions.v1")
     assert household.changelog == "unit-hub.households-changelog"
     assert {agent.name.rsplit(".", 1)[-1] for agent in app.agents.values()} == {"heartbeat"}
@@ -74,3 +76,14 @@ def test_ingress_pseudonymises_and_dead_letters(keys) -> None:
     assert dead.messages[0].topic == "deadletter.v1"
     assert b"single-object" in headers["dlq_reason"]
     assert headers["dlq_offset"] == b"1"
+
+
+@pytest.mark.parametrize(
+    ("body", "seq"),
+    [(b'{"seq": 7}', 7), (b"\xff not json", None), (b"[1, 2]", None), (b'{"seq": [1]}', None),
+     (None, None)],
+)  # fmt: skip
+def test_a_heartbeat_that_is_not_a_json_object_is_answered_not_fatal(body, seq) -> None:
+    from streams.runtime.heartbeat import _seq
+
+    assert _seq(body) == seq

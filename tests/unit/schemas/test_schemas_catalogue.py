@@ -12,7 +12,7 @@ from schemas.models import TOP_LEVEL_RECORDS, Partner
 EXPECTED = [
     "ingest.wonen.v1", "ingest.school.v1", "ingest.werk.v1", "ingest.consent.v1",
     "household-events.v1", "proposals.v1", "decisions.v1", "feedback.corporatie.v1",
-    "feedback.school.v1", "feedback.gemeente.v1", "audit.v1", "deadletter.v1",
+    "feedback.school.v1", "feedback.gemeente.v1", "audit.v1", "deadletter.v1", "quarantine.v1",
 ]  # fmt: skip
 
 
