@@ -10,7 +10,15 @@ does the rest the same way for both:
 * offsets are committed at most every ``WIJKHUB_HUB_COMMIT_INTERVAL`` seconds, on revocation
   and on stop (at-least-once: a crash replays the uncommitted batches);
 * a rebalance takes the lock: what was processed is committed first, and a batch fetched
-  across the rebalance is not processed but fetched again from where it began.
+  across the rebalance is not processed but fetched again from where it began;
+* every ``WIJKHUB_HUB_LAG_INTERVAL`` seconds a watch task reads the end offsets and positions
+  of the assigned partitions (the lag gauges) and asks the stall watchdog
+  (:mod:`streams.runtime.watchdog`) about them: a stalled partition gets the stage a new
+  consumer (it leaves the group and joins again, so the group re-assigns the partitions); a
+  partition stalled again at the same position makes the worker exit with status 75.
+
+What the loop counts goes to the stage's :class:`~streams.runtime.metrics.StageState` once per
+batch: records in per topic, messages out per topic, the batch's duration.
 
 Why not Faust agents: iterating a Faust stream costs ~75 µs per event on the reference
 machine before any work (a no-op agent, monitor sensor removed), and its producer sends a
@@ -22,6 +30,7 @@ from __future__ import annotations
 import asyncio
 import ssl
 import time
+from collections import Counter
 from collections.abc import Iterable
 from typing import Any, TypeVar
 
@@ -33,6 +42,8 @@ from mode import Service
 from schemas.logging import get_logger
 from schemas.settings import KafkaSettings
 from streams.runtime.messages import Outgoing
+from streams.runtime.metrics import Metrics
+from streams.runtime.watchdog import EXIT_STALLED, PartitionStalledError, Stall, StallTracker
 from streams.settings import HubSettings
 
 __all__ = ["BatchLoop", "aiokafka_config", "run_with"]
@@ -41,6 +52,7 @@ log = get_logger(__name__)
 
 _COMMIT_TIMEOUT = 15.0
 _FETCH_WAIT_MS = 50
+_READ_TIMEOUT = 5.0
 Fetched = dict[TopicPartition, list[Any]]
 L = TypeVar("L", bound="BatchLoop")
 
@@ -101,6 +113,12 @@ class BatchLoop(Service):
         self._task: asyncio.Task[None] | None = None
         self.consumer: AIOKafkaConsumer | None = None
         self.producer: AIOKafkaProducer | None = None
+        self.metrics = Metrics()  # the subclasses put the worker's shared one here
+        self.stage_name = group[len(hub.app_id) + 1 :] or group
+        self.stalls: StallTracker[TopicPartition] = StallTracker(hub.stall_seconds)
+        self._renew: str | None = None  # why the stage needs a new consumer
+        self._preparing = False
+        self._watch: asyncio.Task[None] | None = None
 
     # -- what subclasses provide ---------------------------------------------------------
 
@@ -125,13 +143,18 @@ class BatchLoop(Service):
         producer = self.producer
         assert producer is not None  # noqa: S101 - started in on_start
         topic = self.kafka.topic
-        sent = [
-            await producer.send(
-                topic(m.topic), m.value, m.key, partition=m.partition, headers=m.headers
+        sent, topics = [], []
+        for m in messages:
+            name = topic(m.topic)
+            sent.append(
+                await producer.send(name, m.value, m.key, partition=m.partition, headers=m.headers)
             )
-            for m in messages
-        ]
-        return list(await asyncio.gather(*sent)) if sent else []
+            topics.append(name)
+        if not sent:
+            return []
+        acked = list(await asyncio.gather(*sent))
+        self.metrics.stage(self.stage_name).messages_out.update(Counter(topics))
+        return acked
 
     def done(self, fetched: Fetched) -> None:
         """Mark ``fetched`` as processed: its offsets go with the next commit."""
@@ -155,9 +178,17 @@ class BatchLoop(Service):
         )
         await self.producer.start()
         await self.started_producer()
-        self.consumer = AIOKafkaConsumer(
-            **cfg,
-            client_id=client_id,
+        self.consumer = await self._start_consumer()
+        self._task = asyncio.create_task(self._guarded())
+        if self.hub.lag_interval > 0:
+            self._watch = asyncio.create_task(self._watching())
+        log.info("batch loop started", group=self.group, topics=len(self.topics))
+
+    async def _start_consumer(self) -> AIOKafkaConsumer:
+        """A consumer of the stage's topics in its group, subscribed (joins on first fetch)."""
+        consumer = AIOKafkaConsumer(
+            **aiokafka_config(self.kafka),
+            client_id=f"{self.group}-{self.hub.app_id}"[:200],
             group_id=self.group,
             enable_auto_commit=False,
             auto_offset_reset="earliest",
@@ -170,16 +201,18 @@ class BatchLoop(Service):
             # when nothing new arrives for its partitions (default 500 ms of added latency)
             fetch_max_wait_ms=_FETCH_WAIT_MS,
         )
-        await self.consumer.start()
-        self.consumer.subscribe(list(self.topics), listener=_Listener(self))
-        self._task = asyncio.create_task(self._guarded())
-        log.info("batch loop started", group=self.group, topics=len(self.topics))
+        await consumer.start()
+        consumer.subscribe(list(self.topics), listener=_Listener(self))
+        self.metrics.stage(self.stage_name).joined = False
+        return consumer
 
     async def started_producer(self) -> None:
         """Called once the producer runs, before the consumer joins its group."""
 
     async def on_stop(self) -> None:
         self._stopping = True
+        if self._watch is not None:
+            self._watch.cancel()
         if self._task is not None:
             await asyncio.wait([self._task], timeout=30)
             if not self._task.done():
@@ -211,6 +244,11 @@ class BatchLoop(Service):
 
     async def on_assigned(self, assigned: Any) -> None:
         partitions = {tp.partition for tp in assigned if tp.topic in self.topics}
+        stage = self.metrics.stage(self.stage_name)
+        stage.joined, stage.assigned = True, len(assigned)
+        stage.rebalances += 1
+        stage.lag = {k: v for k, v in stage.lag.items() if TopicPartition(*k) in assigned}
+        self.stalls.restart_clocks()
         async with self._lock:
             await self.assigned(partitions)
         log.info("partitions assigned", group=self.group, partitions=sorted(partitions))
@@ -218,17 +256,26 @@ class BatchLoop(Service):
     # -- the loop ------------------------------------------------------------------------
 
     async def _run(self) -> None:
-        consumer = self.consumer
-        assert consumer is not None  # noqa: S101 - started in on_start
+        stage = self.metrics.stage(self.stage_name)
         while not self._stopping:
+            if self._renew is not None:
+                await self._renew_consumer(self._renew)
+            consumer = self.consumer
+            assert consumer is not None  # noqa: S101 - started in on_start
             generation = self._generation
             fetched = await consumer.getmany(timeout_ms=200, max_records=self.hub.batch_size)
             async with self._lock:
-                await self.prepare()
+                self._preparing = True
+                try:
+                    await self.prepare()
+                finally:
+                    self._preparing = False
                 if fetched and generation != self._generation:
                     self._refetch(fetched)
                 elif fetched:
+                    started = time.perf_counter()
                     await self.handle(fetched)
+                    stage.batch(fetched, time.perf_counter() - started)
                 await self._commit()
 
     def _refetch(self, fetched: Fetched) -> None:
@@ -252,3 +299,89 @@ class BatchLoop(Service):
             # and what was done twice only adds duplicates (idempotent outputs, engine dedup)
             log.warning("offsets not committed", group=self.group, error=type(exc).__name__)
         self._last_commit = time.monotonic()
+
+    # -- the watch: lag gauges and the stall watchdog -------------------------------------
+
+    async def _watching(self) -> None:
+        while not self._stopping:
+            await asyncio.sleep(self.hub.lag_interval)
+            try:
+                await self._read_lag()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # the broker away, a rebalance under way: read next time
+                log.info("lag not read", group=self.group, error=type(exc).__name__)
+
+    async def _read_lag(self) -> None:
+        """Read end offsets and positions; update the lag gauges; act on stalls."""
+        consumer = self.consumer
+        stage = self.metrics.stage(self.stage_name)
+        if consumer is None or self._preparing or self._renew is not None:
+            self.stalls.restart_clocks()  # a restore or a new consumer is progress of its own
+            return
+        tps = [tp for tp in consumer.assignment() if tp.topic in self.topics]
+        ends = await asyncio.wait_for(consumer.end_offsets(tps), _READ_TIMEOUT) if tps else {}
+        positions: dict[TopicPartition, int] = {}
+        for tp in tps:
+            try:
+                positions[tp] = await asyncio.wait_for(consumer.position(tp), 1.0)
+            except (IllegalStateError, TimeoutError):
+                continue  # just revoked, or its committed offset is still being fetched
+        if self._preparing or consumer is not self.consumer:
+            return  # a restore began or the consumer changed while reading
+        stage.lag = {(tp.topic, tp.partition): max(0, ends[tp] - p) for tp, p in positions.items()}
+        stage.lag_read_at = time.monotonic()
+        stalled = self.stalls.observe(time.monotonic(), positions, ends)
+        stage.stalled = {(s.partition.topic, s.partition.partition): s.seconds for s in stalled}
+        if stalled:
+            await self._stalled(stalled)
+
+    async def _stalled(self, stalled: list[Stall[TopicPartition]]) -> None:
+        stage = self.metrics.stage(self.stage_name)
+        again = [s for s in stalled if s.again]
+        action = "exit" if again else "resubscribe"
+        stage.stalls[action] += len(again or stalled)
+        for s in again or stalled:
+            log.error(
+                "partition stalled",
+                group=self.group,
+                topic=s.partition.topic,
+                partition=s.partition.partition,
+                position=s.position,
+                lag=s.lag,
+                seconds=round(s.seconds, 1),
+                action="the worker exits for its supervisor to restart it"
+                if again
+                else "the stage gets a new consumer; the group re-assigns its partitions",
+            )
+        if again:
+            where = ", ".join(f"{s.partition.topic}/{s.partition.partition}" for s in again)
+            await self.crash(
+                PartitionStalledError(
+                    f"{where} stalled again at the same offset after the {self.stage_name} stage "
+                    f"got a new consumer; exiting with status {EXIT_STALLED} for the supervisor "
+                    "to restart the worker (docs/operations.md, stalled partitions)"
+                )
+            )
+        else:
+            self._renew = "stalled"
+
+    async def _renew_consumer(self, why: str) -> None:
+        """Commit what was processed, leave the group and join it again with a new consumer.
+
+        The stage lets go of every partition first (``assigned(set())``: the household stage
+        closes its stores), so a partition that comes back is restored from its checkpoint
+        and the changelog, as after any move.
+        """
+        async with self._lock:
+            self._generation += 1
+            await self._commit(force=True)
+            self._pending.clear()
+            await self.assigned(set())
+        old, self.consumer = self.consumer, None
+        if old is not None:
+            await old.stop()
+        self.consumer = await self._start_consumer()
+        self._renew = None
+        self.stalls.restart_clocks()
+        log.warning("stage consumer renewed", group=self.group, why=why)
