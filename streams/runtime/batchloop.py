@@ -11,11 +11,11 @@ does the rest the same way for both:
   and on stop (at-least-once: a crash replays the uncommitted batches);
 * a rebalance takes the lock: what was processed is committed first, and a batch fetched
   across the rebalance is not processed but fetched again from where it began;
-* every ``WIJKHUB_HUB_LAG_INTERVAL`` seconds a watch task reads the end offsets and positions
-  of the assigned partitions (the lag gauges) and asks the stall watchdog
-  (:mod:`streams.runtime.watchdog`) about them: a stalled partition gets the stage a new
-  consumer (it leaves the group and joins again, so the group re-assigns the partitions); a
-  partition stalled again at the same position makes the worker exit with status 75.
+* every ``WIJKHUB_HUB_LAG_INTERVAL`` seconds a watch task (:mod:`streams.runtime.stagewatch`)
+  reads the lag of the assigned partitions and asks the stall watchdog about them: a stalled
+  partition gets the stage a new consumer (:meth:`BatchLoop.renew`: it leaves the group and
+  joins again, so the group re-assigns the partitions); a partition stalled again at the same
+  position makes the worker exit with status 75.
 
 What the loop counts goes to the stage's :class:`~streams.runtime.metrics.StageState` once per
 batch: records in per topic, messages out per topic, the batch's duration.
@@ -43,7 +43,7 @@ from schemas.logging import get_logger
 from schemas.settings import KafkaSettings
 from streams.runtime.messages import Outgoing
 from streams.runtime.metrics import Metrics
-from streams.runtime.watchdog import EXIT_STALLED, PartitionStalledError, Stall, StallTracker
+from streams.runtime.stagewatch import StageWatch
 from streams.settings import HubSettings
 
 __all__ = ["BatchLoop", "aiokafka_config", "run_with"]
@@ -52,7 +52,6 @@ log = get_logger(__name__)
 
 _COMMIT_TIMEOUT = 15.0
 _FETCH_WAIT_MS = 50
-_READ_TIMEOUT = 5.0
 Fetched = dict[TopicPartition, list[Any]]
 L = TypeVar("L", bound="BatchLoop")
 
@@ -115,9 +114,12 @@ class BatchLoop(Service):
         self.producer: AIOKafkaProducer | None = None
         self.metrics = Metrics()  # the subclasses put the worker's shared one here
         self.stage_name = group[len(hub.app_id) + 1 :] or group
-        self.stalls: StallTracker[TopicPartition] = StallTracker(hub.stall_seconds)
-        self._renew: str | None = None  # why the stage needs a new consumer
-        self._preparing = False
+        self.watch = StageWatch(self)
+        self.renewing: str | None = None
+        """Why the stage needs a new consumer (the watchdog's remedy), until it has one."""
+        self.renewing_since = 0.0
+        self.preparing = False
+        """The loop is in :meth:`prepare` (e.g. restoring state): no stall clock runs."""
         self._watch: asyncio.Task[None] | None = None
 
     # -- what subclasses provide ---------------------------------------------------------
@@ -181,7 +183,7 @@ class BatchLoop(Service):
         self.consumer = await self._start_consumer()
         self._task = asyncio.create_task(self._guarded())
         if self.hub.lag_interval > 0:
-            self._watch = asyncio.create_task(self._watching())
+            self._watch = asyncio.create_task(self.watch.run())
         log.info("batch loop started", group=self.group, topics=len(self.topics))
 
     async def _start_consumer(self) -> AIOKafkaConsumer:
@@ -248,7 +250,7 @@ class BatchLoop(Service):
         stage.joined, stage.assigned = True, len(assigned)
         stage.rebalances += 1
         stage.lag = {k: v for k, v in stage.lag.items() if TopicPartition(*k) in assigned}
-        self.stalls.restart_clocks()
+        self.watch.tracker.restart_clocks()
         async with self._lock:
             await self.assigned(partitions)
         log.info("partitions assigned", group=self.group, partitions=sorted(partitions))
@@ -258,18 +260,18 @@ class BatchLoop(Service):
     async def _run(self) -> None:
         stage = self.metrics.stage(self.stage_name)
         while not self._stopping:
-            if self._renew is not None:
-                await self._renew_consumer(self._renew)
+            if self.renewing is not None:
+                await self._renew_consumer(self.renewing)
             consumer = self.consumer
             assert consumer is not None  # noqa: S101 - started in on_start
             generation = self._generation
             fetched = await consumer.getmany(timeout_ms=200, max_records=self.hub.batch_size)
             async with self._lock:
-                self._preparing = True
+                self.preparing = True
                 try:
                     await self.prepare()
                 finally:
-                    self._preparing = False
+                    self.preparing = False
                 if fetched and generation != self._generation:
                     self._refetch(fetched)
                 elif fetched:
@@ -300,71 +302,11 @@ class BatchLoop(Service):
             log.warning("offsets not committed", group=self.group, error=type(exc).__name__)
         self._last_commit = time.monotonic()
 
-    # -- the watch: lag gauges and the stall watchdog -------------------------------------
+    # -- the stall watchdog's remedy ----------------------------------------------------
 
-    async def _watching(self) -> None:
-        while not self._stopping:
-            await asyncio.sleep(self.hub.lag_interval)
-            try:
-                await self._read_lag()
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # the broker away, a rebalance under way: read next time
-                log.info("lag not read", group=self.group, error=type(exc).__name__)
-
-    async def _read_lag(self) -> None:
-        """Read end offsets and positions; update the lag gauges; act on stalls."""
-        consumer = self.consumer
-        stage = self.metrics.stage(self.stage_name)
-        if consumer is None or self._preparing or self._renew is not None:
-            self.stalls.restart_clocks()  # a restore or a new consumer is progress of its own
-            return
-        tps = [tp for tp in consumer.assignment() if tp.topic in self.topics]
-        ends = await asyncio.wait_for(consumer.end_offsets(tps), _READ_TIMEOUT) if tps else {}
-        positions: dict[TopicPartition, int] = {}
-        for tp in tps:
-            try:
-                positions[tp] = await asyncio.wait_for(consumer.position(tp), 1.0)
-            except (IllegalStateError, TimeoutError):
-                continue  # just revoked, or its committed offset is still being fetched
-        if self._preparing or consumer is not self.consumer:
-            return  # a restore began or the consumer changed while reading
-        stage.lag = {(tp.topic, tp.partition): max(0, ends[tp] - p) for tp, p in positions.items()}
-        stage.lag_read_at = time.monotonic()
-        stalled = self.stalls.observe(time.monotonic(), positions, ends)
-        stage.stalled = {(s.partition.topic, s.partition.partition): s.seconds for s in stalled}
-        if stalled:
-            await self._stalled(stalled)
-
-    async def _stalled(self, stalled: list[Stall[TopicPartition]]) -> None:
-        stage = self.metrics.stage(self.stage_name)
-        again = [s for s in stalled if s.again]
-        action = "exit" if again else "resubscribe"
-        stage.stalls[action] += len(again or stalled)
-        for s in again or stalled:
-            log.error(
-                "partition stalled",
-                group=self.group,
-                topic=s.partition.topic,
-                partition=s.partition.partition,
-                position=s.position,
-                lag=s.lag,
-                seconds=round(s.seconds, 1),
-                action="the worker exits for its supervisor to restart it"
-                if again
-                else "the stage gets a new consumer; the group re-assigns its partitions",
-            )
-        if again:
-            where = ", ".join(f"{s.partition.topic}/{s.partition.partition}" for s in again)
-            await self.crash(
-                PartitionStalledError(
-                    f"{where} stalled again at the same offset after the {self.stage_name} stage "
-                    f"got a new consumer; exiting with status {EXIT_STALLED} for the supervisor "
-                    "to restart the worker (docs/operations.md, stalled partitions)"
-                )
-            )
-        else:
-            self._renew = "stalled"
+    def renew(self, why: str) -> None:
+        """Have the loop give the stage a new consumer before its next fetch."""
+        self.renewing, self.renewing_since = why, time.monotonic()
 
     async def _renew_consumer(self, why: str) -> None:
         """Commit what was processed, leave the group and join it again with a new consumer.
@@ -382,6 +324,6 @@ class BatchLoop(Service):
         if old is not None:
             await old.stop()
         self.consumer = await self._start_consumer()
-        self._renew = None
-        self.stalls.restart_clocks()
+        self.renewing = None
+        self.watch.tracker.restart_clocks()
         log.warning("stage consumer renewed", group=self.group, why=why)
