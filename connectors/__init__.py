@@ -6,20 +6,23 @@ Never imports ``streams`` or Faust: a partner installs ``wijkhub[connectors]`` o
 from connectors.config import ConnectorSettings
 from connectors.errors import (
     ConnectorError,
+    ExportRefusedError,
     MappingError,
     PublishError,
     RowError,
     StateError,
 )
 from connectors.mapping import MappingSpec, load_mapping
-from connectors.runner import Connector, RunSummary
+from connectors.runner import Connector
 from connectors.sealing import Sealer
 from connectors.source import PartnerSource, RecordTarget
+from connectors.summary import RunSummary
 
 __all__ = [
     "Connector",
     "ConnectorError",
     "ConnectorSettings",
+    "ExportRefusedError",
     "MappingError",
     "MappingSpec",
     "PartnerSource",

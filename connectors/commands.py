@@ -1,4 +1,5 @@
-"""``wijkhub`` sub-commands of the partner side: ``connector run`` and ``generate``."""
+"""``wijkhub`` sub-commands of the partner side: ``connector run``, ``connector state
+show|rollback`` and ``generate``."""
 
 from __future__ import annotations
 
@@ -38,6 +39,28 @@ def _run(args: argparse.Namespace) -> int:
     if summary.rejected:
         print(f"rejected rows (line, field, reason): {summary.rejects_file}")
     return summary.exit_code
+
+
+def _state(args: argparse.Namespace) -> int:
+    from connectors.partners import CONNECTORS
+    from connectors.recovery import rollback, show
+
+    connector = CONNECTORS[args.partner].from_mapping(Path(args.mapping))
+    if args.state_command == "show":
+        print("\n".join(show(connector)))
+        return 0
+    if args.to is None:
+        print("wijkhub: error: rollback needs --to GENERATION (see `state show`)", file=sys.stderr)
+        return 2
+    summary = rollback(connector, args.to, dry_run=args.dry_run)
+    verb = "would publish" if summary.dry_run else "published"
+    kinds = ", ".join(f"{k} {v}" for k, v in sorted(summary.changes.items())) or "none"
+    print(
+        f"{args.partner}: rollback to generation {args.to}: {verb} {summary.published}, "
+        f"already published {summary.already_published}, unchanged {summary.unchanged} "
+        f"(changes: {kinds})"
+    )
+    return 0
 
 
 def _generate(args: argparse.Namespace) -> int:
@@ -89,10 +112,28 @@ def register(sub: Any) -> None:
     run.add_argument("--mapping", required=True, help="the mapping file (TOML)")
     run.add_argument("--dry-run", action="store_true", help="check and count; publish nothing")
     run.add_argument(
-        "--as-of", type=date.fromisoformat, default=None, help="export date (YYYY-MM-DD)"
+        "--as-of",
+        type=date.fromisoformat,
+        default=None,
+        help="export date (YYYY-MM-DD), overriding what the file says",
     )
     run.add_argument("--rejects", help="rejects file (default: <input>.rejects.csv)")
     run.set_defaults(handler=_run)
+
+    state = actions.add_parser(
+        "state",
+        help="show the connector's state, or roll it back to a kept generation",
+        description="show: the state of a source and the generations kept "
+        "(WIJKHUB_STATE_HISTORY). rollback --to G: publish what takes the hub's view back to "
+        "generation G (re-open, update back, resolve), then restore G, so the correct export "
+        "can be run next; nothing is published twice. Environment as for `run`.",
+    )
+    state.add_argument("state_command", choices=("show", "rollback"), metavar="show|rollback")
+    state.add_argument("partner", choices=sorted(CONNECTORS))
+    state.add_argument("--mapping", required=True, help="the mapping file (TOML) of the source")
+    state.add_argument("--to", type=int, help="rollback: the generation to go back to")
+    state.add_argument("--dry-run", action="store_true", help="rollback: count, publish nothing")
+    state.set_defaults(handler=_state)
 
     gen = sub.add_parser(
         "generate", help="write synthetic monthly exports of the three partners (test data)"
@@ -103,4 +144,3 @@ def register(sub: Any) -> None:
     gen.add_argument("--months", type=_positive, default=2, help="consecutive months (2)")
     gen.add_argument("--start", type=_month, default=date(2026, 1, 1), help="first month")
     gen.set_defaults(handler=_generate)
-    _ = sys

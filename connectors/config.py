@@ -9,6 +9,9 @@ Environment variables:
     Directory for the connector's state: the previous snapshot (keyed hashes, sealed subjects
     and minimised facts only), the in-flight record, and the partner's row-key secret
     (mode 0600; back it up, never send it anywhere). Default ``.wijkhub/state``.
+``WIJKHUB_STATE_HISTORY``
+    How many committed states to keep for ``wijkhub connector state show|rollback``
+    (default 5; hard links, so a kept state costs no space until it is replaced).
 ``WIJKHUB_CONFIRM_EVERY``
     Confirm delivery every this many messages (default 5000): bounds memory and shows
     progress in delivered, not queued, messages.
@@ -34,4 +37,5 @@ class ConnectorSettings(BaseSettings):
 
     hub_public_key: Path = Path("hub.pub")
     state_dir: Path = Path(".wijkhub/state")
+    state_history: int = Field(default=5, ge=1, le=1000)
     confirm_every: int = Field(default=5000, ge=1)

@@ -13,6 +13,7 @@ from typing import Any
 
 from connectors.errors import RowError
 from connectors.mapping import FieldSpec
+from connectors.plausible import DateWindow
 
 __all__ = ["Transform", "convert_field", "parse_date"]
 
@@ -44,21 +45,37 @@ def _lookup(values: Mapping[str, Any], text: str, name: str) -> Any:
     raise RowError(name, f"unknown code; expected one of {', '.join(sorted(values))}")
 
 
-def _scalar(spec: FieldSpec, text: str, name: str, formats: tuple[str, ...]) -> Any:
+def _date(text: str, name: str, formats: tuple[str, ...], window: DateWindow | None) -> date:
+    try:
+        day = parse_date(text, formats)
+    except ValueError as exc:
+        raise RowError(name, str(exc)) from None
+    problem = window.problem(day) if window is not None else None
+    if problem is not None:
+        raise RowError(name, problem)
+    return day
+
+
+def _scalar(
+    spec: FieldSpec,
+    text: str,
+    name: str,
+    formats: tuple[str, ...],
+    window: DateWindow | None,
+) -> Any:
     if spec.values is not None:
         return _lookup(spec.values, text, name)
     kind = spec.type
-    try:
-        if kind == "date":
-            return parse_date(text, spec.formats or formats)
-        if kind == "datetime":
-            day = parse_date(text, spec.formats or formats)
-            return datetime(day.year, day.month, day.day, tzinfo=UTC)
-        if kind == "int":
+    if kind == "date":
+        return _date(text, name, spec.formats or formats, window)
+    if kind == "datetime":
+        day = _date(text, name, spec.formats or formats, window)
+        return datetime(day.year, day.month, day.day, tzinfo=UTC)
+    if kind == "int":
+        try:
             return int(text)
-    except ValueError as exc:
-        reason = str(exc) if kind != "int" else "not a whole number"
-        raise RowError(name, reason) from None
+        except ValueError:
+            raise RowError(name, "not a whole number") from None
     if kind == "bool":
         folded = text.casefold()
         if folded in _TRUE or folded in _FALSE:
@@ -74,8 +91,12 @@ def convert_field(
     *,
     formats: tuple[str, ...],
     transforms: Mapping[str, Transform],
+    window: DateWindow | None = None,
 ) -> tuple[bool, Any]:
-    """``(present, value)`` of contract field ``name``; absent only when optional and empty."""
+    """``(present, value)`` of contract field ``name``; absent only when optional and empty.
+
+    A date outside ``window`` (the field's plausibility window) is rejected like a bad date.
+    """
     if spec.constant is not None:
         return True, spec.constant
     column = spec.column or name
@@ -93,5 +114,5 @@ def convert_field(
             raise RowError(column, str(exc)) from None
     if spec.type == "list":
         items = [item.strip() for item in text.split(spec.separator) if item.strip()]
-        return True, [_scalar(spec, item, column, formats) for item in items]
-    return True, _scalar(spec, text, column, formats)
+        return True, [_scalar(spec, item, column, formats, window) for item in items]
+    return True, _scalar(spec, text, column, formats, window)

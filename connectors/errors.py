@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from schemas.errors import WijkhubError
 
-__all__ = ["ConnectorError", "MappingError", "PublishError", "RowError", "StateError"]
+__all__ = [
+    "ConnectorError",
+    "ExportRefusedError",
+    "MappingError",
+    "PublishError",
+    "RowError",
+    "StateError",
+]
 
 
 class ConnectorError(WijkhubError):
@@ -17,6 +24,11 @@ class PublishError(ConnectorError):
 
 class MappingError(ConnectorError):
     """A mapping file is wrong; the message names the file and the key."""
+
+
+class ExportRefusedError(ConnectorError):
+    """An export failed a check made before anything changes (empty, wholly rejected, wrong
+    header, no plausible export date, ...): nothing was published and no state changed."""
 
 
 class StateError(ConnectorError):

@@ -8,13 +8,15 @@ when it is loaded, so a typo is a clear error before any row is read.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from connectors.errors import MappingError
+from connectors.plausible import BOUND_PATTERN
 from connectors.reader import FileFormat
 
 __all__ = ["ENVELOPE_FIELDS", "FieldSpec", "MappingSpec", "load_mapping"]
@@ -38,6 +40,31 @@ class SourceSpec(_Strict):
     refresh_days: int = Field(default=30, ge=1, le=366)
     as_of_column: str | None = None
     as_of_formats: tuple[str, ...] = ("%Y-%m-%d",)
+    as_of_file_name: str | None = Field(
+        default=None,
+        description="Regular expression finding the export date in the file name, with "
+        "named groups year, month and (optional) day, e.g. '(?P<year>\\d{4})-(?P<month>\\d{2})'.",
+    )
+    max_resolved_percent: int = Field(
+        default=50,
+        ge=0,
+        le=100,
+        description="Refuse a snapshot that would resolve more than this share of the "
+        "previous snapshot's rows (from 20 rows on): a truncated export, not a good month.",
+    )
+
+    @field_validator("as_of_file_name")
+    @classmethod
+    def _groups(cls, pattern: str | None) -> str | None:
+        if pattern is None:
+            return None
+        try:
+            groups = set(re.compile(pattern).groupindex)
+        except re.error as exc:
+            raise ValueError(f"not a regular expression ({exc})") from None
+        if not {"year", "month"} <= groups:
+            raise ValueError("needs the named groups (?P<year>...) and (?P<month>...)")
+        return pattern
 
 
 class FileSpec(_Strict):
@@ -47,6 +74,9 @@ class FileSpec(_Strict):
     encoding: Literal["utf-8", "windows-1252"] = "utf-8"
     delimiter: str = Field(default="auto", pattern=r"^(auto|.)$")
     date_formats: tuple[str, ...] = ("%Y-%m-%d",)
+    earliest: str = Field(default="-100y", pattern=BOUND_PATTERN)
+    """Default plausibility window of date fields (see :mod:`connectors.plausible`)."""
+    latest: str = Field(default="+100y", pattern=BOUND_PATTERN)
 
     def file_format(self) -> FileFormat:
         """The reader's view of this section."""
@@ -78,6 +108,10 @@ class FieldSpec(_Strict):
     transform: str | None = None
     separator: str = ","
     optional: bool = False
+    earliest: str | None = Field(default=None, pattern=BOUND_PATTERN)
+    """Earliest plausible date: ISO date, or offset from the export date (``-30y``)."""
+    latest: str | None = Field(default=None, pattern=BOUND_PATTERN)
+    """Latest plausible date: ISO date, or offset from the export date (``+0d``)."""
 
     @model_validator(mode="after")
     def _one_origin(self) -> FieldSpec:
@@ -94,6 +128,15 @@ class MappingSpec(_Strict):
     identity: IdentitySpec
     row_key: RowKeySpec = RowKeySpec()
     fields: dict[str, FieldSpec]
+
+    @model_validator(mode="after")
+    def _delta_identity(self) -> MappingSpec:
+        if self.source.kind == "delta" and "occurred_at" not in self.fields:
+            raise ValueError(
+                "a delta mapping must map occurred_at (when the row was registered): it is "
+                "part of each event's identity, so a re-registration is a new event"
+            )
+        return self
 
     def columns(self) -> set[str]:
         """Every export column the mapping reads."""
@@ -145,7 +188,10 @@ def load_mapping(path: Path, model: type[BaseModel] | None = None) -> MappingSpe
         spec = MappingSpec.model_validate(document)
     except ValidationError as exc:
         where = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
+            ".".join(str(p) for p in err["loc"]) + ": " + err["msg"]
+            if err["loc"]
+            else err["msg"].removeprefix("Value error, ")
+            for err in exc.errors()
         )
         raise MappingError(f"{path}: {where}") from None
     if model is not None:

@@ -1,10 +1,16 @@
-"""One connector run: read → map → diff → seal → encode → publish → confirm → checkpoint.
+"""One connector run: read → check → map → diff → seal → encode → publish → confirm → commit.
+
+Checked first: an export that is empty when the last snapshot was not, wholly rejected, has
+the wrong header, no sound export date, or would resolve an implausible share of the last
+snapshot is refused before anything changes (:mod:`connectors.checks`).
 
 Exactly once, also after SIGKILL: event ids are deterministic; before the first message the
-run records where the topic ended (the *in-flight* record, written atomically); a run that
-finds such a record reads the topic back from there and skips the events already on it
-(:mod:`connectors.readback`); the producer is idempotent; and the new snapshot is committed
-only after the broker confirmed every message. See ``docs/connectors.md``.
+run records where the topic ended (the *in-flight* record, written atomically and checked);
+a run that finds such a record reads the topic back from there and skips the events already
+on it (:mod:`connectors.readback`); the producer is idempotent; and the new snapshot is
+committed only after the broker confirmed every message. A state write that fails (a full
+disk, a read-only directory) fails the run before it reports anything as published, and the
+next run finishes the work without sending anything twice. See ``docs/connectors.md``.
 """
 
 from __future__ import annotations
@@ -12,67 +18,42 @@ from __future__ import annotations
 import base64
 import contextlib
 import hashlib
-from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, ClassVar
 from uuid import UUID
 
 from connectors._crashpoints import crash_point
+from connectors.checks import check_plan, check_rows
 from connectors.config import ConnectorSettings
-from connectors.convert import parse_date
 from connectors.errors import StateError
+from connectors.exportdate import export_date
 from connectors.prefetch import KafkaPrefetch
 from connectors.progress import Progress
 from connectors.readback import published_ids
+from connectors.reader import RawRow
 from connectors.rejects import write_rejects
 from connectors.rows import MappedRow, Reject, RowMapper
-from connectors.sealing import Sealer
-from connectors.snapshot import Change, Plan, next_rows, plan_delta, plan_snapshot
+from connectors.sealing import Sealer, sealed_subjects
+from connectors.snapshot import Change, Held, Plan, next_rows, plan_delta, plan_snapshot
 from connectors.source import PartnerSource
 from connectors.state import InFlight, State, StateStore, load_secret
+from connectors.summary import RunSummary
 from schemas.codec import encode
 from schemas.logging import get_logger
 from schemas.settings import KafkaSettings
 
-__all__ = ["Connector", "RunSummary"]
+__all__ = ["Connector", "RunSummary", "count_changes"]
 
 _LEDGER_DAYS = 400
-_SEAL_CHUNK = 256  # rows sealed per task: large enough that thread hand-offs cost nothing
-_SEAL_THREADS = 2
+_BEFORE_PUBLISHING = "Nothing was published: make room (or make it writable) and run again."
+_AFTER_PUBLISHING = (
+    "Every event was delivered but is not checkpointed: make room (or make it writable) and "
+    "run the same export again; what is on the topic already is recognised, not sent twice."
+)
 log = get_logger(__name__)
-
-
-@dataclass(slots=True)
-class RunSummary:
-    """What a run did; ``exit_code`` is 0 when every row was good, 3 when some were rejected."""
-
-    read: int = 0
-    valid: int = 0
-    rejected: int = 0
-    published: int = 0
-    already_published: int = 0
-    unchanged: int = 0
-    changes: dict[str, int] = field(default_factory=dict)
-    dry_run: bool = False
-    rejects_file: Path | None = None
-
-    @property
-    def exit_code(self) -> int:
-        """0 success, 3 partial success (some rows rejected)."""
-        return 3 if self.rejected else 0
-
-    def line(self) -> str:
-        """The human summary printed at the end of a run."""
-        verb = "would publish" if self.dry_run else "published"
-        kinds = ", ".join(f"{k} {v}" for k, v in sorted(self.changes.items())) or "none"
-        return (
-            f"read {self.read}, valid {self.valid}, rejected {self.rejected}, "
-            f"{verb} {self.published}, already published {self.already_published}, "
-            f"unchanged {self.unchanged} (changes: {kinds})"
-        )
+Commit = Callable[[State, dict[UUID, str]], None]
 
 
 class Connector:
@@ -101,38 +82,62 @@ class Connector:
         self.settings = settings or ConnectorSettings()
         self.kafka = kafka or KafkaSettings()
         self.store = StateStore(
-            self.settings.state_dir, self.spec.source.partner_id, self.spec.source.record
+            self.settings.state_dir,
+            self.spec.source.partner_id,
+            self.spec.source.record,
+            keep=self.settings.state_history,
         )
 
-    def _read(self, path: Path, given: date | None) -> tuple[date, list[MappedRow], list[Reject]]:
+    @property
+    def source_name(self) -> str:
+        """``<partner id>/<record>``: the source part of every event id."""
+        return f"{self.spec.source.partner_id}/{self.spec.source.record}"
+
+    def _map(
+        self, path: Path, raws: list[RawRow], given: date | None
+    ) -> tuple[date, list[MappedRow], list[Reject]]:
+        when = export_date(path, raws, self.spec.source, given=given, today=_today())
         mapper = RowMapper(
             self.spec,
             self.source.target.model,
             secret=load_secret(self.settings.state_dir),
             transforms=self.source.transforms,
+            as_of=when.day,
+            check_as_of=when.check_rows,
         )
-        as_of, column = given, self.spec.source.as_of_column
         mapped: list[MappedRow] = []
         rejects: list[Reject] = []
-        for raw in self.source.rows(path):
-            if as_of is None and column and raw.problem is None and raw.fields.get(column):
-                with contextlib.suppress(ValueError):
-                    as_of = parse_date(raw.fields[column].strip(), self.spec.source.as_of_formats)
+        for raw in raws:
             result = mapper.map(raw)
             if isinstance(result, MappedRow):
                 mapped.append(result)
             else:
                 rejects.append(result)
-        return as_of or datetime.now(UTC).date(), mapped, rejects
+        return when.day, mapped, rejects
 
-    def _plan(self, state: State, mapped: list[MappedRow], as_of: date) -> Plan:
+    def _unreadable(self, path: Path, raws: list[RawRow], state: State, rejects_path: Path) -> None:
+        """Refuse an export without a row to read before asking it for its date."""
+        if not raws:
+            check_plan(path, self.spec.source, read=0, previous=len(state.rows), plan=Plan())
+        elif all(raw.problem is not None for raw in raws):
+            rejects = [Reject(r.line, r.field, r.problem or "") for r in raws]
+            write_rejects(rejects_path, rejects)
+            check_rows(path, read=len(raws), valid=0, rejects=rejects, rejects_file=rejects_path)
+
+    def _plan(
+        self, state: State, mapped: list[MappedRow], rejects: list[Reject], as_of: date
+    ) -> Plan:
         src = self.spec.source
-        name = f"{src.partner_id}/{src.record}"
         if src.kind == "snapshot":
             return plan_snapshot(
-                mapped, state, source=name, as_of=as_of, refresh_days=src.refresh_days
+                mapped,
+                state,
+                source=self.source_name,
+                as_of=as_of,
+                refresh_days=src.refresh_days,
+                held=Held.of(rejects),
             )
-        return plan_delta(mapped, state, source=name)
+        return plan_delta(mapped, state, source=self.source_name)
 
     def run(
         self,
@@ -144,19 +149,25 @@ class Connector:
         progress: bool = True,
     ) -> RunSummary:
         """Run one export; returns the summary (raises a WijkhubError on failure)."""
-        with self.store.lock(), contextlib.ExitStack() as stack:
-            kafka = None
-            if not dry_run:  # connect while the export is read; a dry run never connects
-                topic = self.kafka.topic(self.source.target.topic)
-                kafka = stack.enter_context(KafkaPrefetch(self.kafka, topic))
+        with self.store.lock(), self.kafka_connection(dry_run) as kafka:
             return self._run(
                 path,
                 dry_run=dry_run,
                 as_of=as_of,
-                rejects_path=rejects_path,
+                rejects_path=rejects_path or path.with_name(path.name + ".rejects.csv"),
                 progress=progress,
                 kafka=kafka,
             )
+
+    @contextlib.contextmanager
+    def kafka_connection(self, dry_run: bool) -> Iterator[KafkaPrefetch | None]:
+        """Kafka for a run, connecting in the background (``None`` for a dry run)."""
+        if dry_run:  # a dry run never connects
+            yield None
+            return
+        topic = self.kafka.topic(self.source.target.topic)
+        with KafkaPrefetch(self.kafka, topic) as kafka:  # connects while the export is read
+            yield kafka
 
     def _run(
         self,
@@ -164,106 +175,150 @@ class Connector:
         *,
         dry_run: bool,
         as_of: date | None,
-        rejects_path: Path | None,
+        rejects_path: Path,
         progress: bool,
         kafka: KafkaPrefetch | None,
     ) -> RunSummary:
-        as_of, mapped, rejects = self._read(path, as_of)
         state = self.store.load()
-        if self.spec.source.kind == "snapshot" and state.as_of and as_of.isoformat() < state.as_of:
+        raws = list(self.source.rows(path))
+        self._unreadable(path, raws, state, rejects_path)
+        day, mapped, rejects = self._map(path, raws, as_of)
+        if self.spec.source.kind == "snapshot" and state.as_of and day.isoformat() < state.as_of:
             raise StateError(
-                f"{path}: this snapshot is as of {as_of}, older than the last one published "
-                f"({state.as_of}); comparing would resolve rows wrongly. Run the newest export."
+                f"{path}: this snapshot is as of {day}, older than the last one published "
+                f"({state.as_of}); comparing would resolve rows wrongly. Run the newest export, "
+                "or roll back (`wijkhub connector state show|rollback`)."
             )
-        plan = self._plan(state, mapped, as_of)
+        plan = self._plan(state, mapped, rejects, day)
         summary = RunSummary(
             read=len(mapped) + len(rejects),
             valid=len(mapped) - len(plan.rejects),
             rejected=len(rejects) + len(plan.rejects),
             unchanged=plan.unchanged,
+            held=plan.held,
             dry_run=dry_run,
+            rejects_file=rejects_path,
         )
         rejects += plan.rejects
-        rejects_path = rejects_path or path.with_name(path.name + ".rejects.csv")
         write_rejects(rejects_path, rejects)
-        summary.rejects_file = rejects_path
+        check_rows(
+            path, read=summary.read, valid=summary.valid, rejects=rejects, rejects_file=rejects_path
+        )
+        check_plan(path, self.spec.source, read=summary.read, previous=len(state.rows), plan=plan)
         if dry_run:
             summary.published = len(plan.changes)
-            summary.changes = _count(plan.changes)
+            summary.changes = count_changes(plan.changes)
         elif kafka is not None and (plan.changes or state.in_flight is not None):
-            self._publish(path, state, plan, as_of, summary, kafka=kafka, progress=progress)
+            export = hashlib.sha256(path.read_bytes()).hexdigest()
+            self.publish(
+                state,
+                plan,
+                day,
+                summary,
+                export=(export, f"export {path}"),
+                commit=lambda st, sealed: self._commit(st, plan, sealed, day),
+                kafka=kafka,
+                progress=progress,
+            )
+        elif kafka is not None:
+            self._commit(state, plan, {}, day)
+        self._log(summary)
+        return summary
+
+    def _log(self, summary: RunSummary) -> None:
         log.info(
             "connector run",
             partner=self.spec.source.partner_id,
             record=self.spec.source.record,
-            dry_run=dry_run,
+            dry_run=summary.dry_run,
             read=summary.read,
             valid=summary.valid,
             rejected=summary.rejected,
             published=summary.published,
             already_published=summary.already_published,
             unchanged=summary.unchanged,
+            held=summary.held,
             changes=summary.changes,
         )
-        return summary
 
-    def _publish(
+    def publish(
         self,
-        path: Path,
         state: State,
         plan: Plan,
         as_of: date,
         summary: RunSummary,
         *,
+        export: tuple[str, str],
+        commit: Commit,
         kafka: KafkaPrefetch,
         progress: bool,
     ) -> None:
-        sealer = Sealer.from_file(self.settings.hub_public_key)  # fail before any state change
-        with _sealing(plan.changes, sealer) as subjects:  # seals while the in-flight is written
-            self._publish_sealed(
-                path, state, plan, as_of, summary, subjects=subjects, kafka=kafka, progress=progress
-            )
+        """Publish ``plan`` exactly once and ``commit`` (an export run, or a rollback).
 
-    def _publish_sealed(
+        ``export`` is (sha256, label) of what is published: an interrupted run must be
+        finished by running the same again before anything else.
+        """
+        sealer = Sealer.from_file(self.settings.hub_public_key)  # fail before any state change
+        with sealed_subjects(plan.changes, sealer) as subjects:  # sealed while in-flight written
+            sealed = self._send(
+                state,
+                plan,
+                as_of,
+                summary,
+                export,
+                subjects=subjects,
+                kafka=kafka,
+                progress=progress,
+            )
+        crash_point("delivered")
+        commit(state, sealed)
+
+    def _start(
+        self, state: State, topic: str, export: tuple[str, str], kafka: KafkaPrefetch
+    ) -> set[str]:
+        """Record the in-flight run, or read back what an interrupted one published."""
+        digest, label = export
+        if state.in_flight is None:
+            state.in_flight = InFlight(topic, kafka.end_offsets(), digest, label)
+            self.store.save(state, advice=_BEFORE_PUBLISHING)  # before the first message
+            crash_point("in-flight")
+            return set()
+        if state.in_flight.topic != topic:
+            raise StateError(
+                f"{self.store.path}: an unfinished run published to {state.in_flight.topic}, "
+                f"this run would publish to {topic}; finish it with the same topic prefix"
+            )
+        if state.in_flight.export_sha256 not in ("", digest):
+            what = state.in_flight.label or f"sha256 {state.in_flight.export_sha256[:16]}..."
+            noun = "rollback" if what.startswith("rollback") else "export"
+            raise StateError(
+                f"{self.store.path}: a run of another {noun} was interrupted ({what}); run that "
+                f"{noun} again first, so what it published is completed and checkpointed"
+            )
+        return published_ids(
+            self.kafka, topic, state.in_flight.start_offsets, self.spec.source.ce_source
+        )
+
+    def _send(
         self,
-        path: Path,
         state: State,
         plan: Plan,
         as_of: date,
         summary: RunSummary,
+        export: tuple[str, str],
         *,
         subjects: Iterator[bytes],
         kafka: KafkaPrefetch,
         progress: bool,
-    ) -> None:
+    ) -> dict[UUID, str]:
         topic = self.kafka.topic(self.source.target.topic)
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
-        already: set[str] = set()
-        if state.in_flight is None:
-            state.in_flight = InFlight(topic, kafka.end_offsets(), digest)
-            self.store.save(state)  # before the first message: a crash now is recoverable
-            crash_point("in-flight")
-        else:
-            if state.in_flight.topic != topic:
-                raise StateError(
-                    f"{self.store.path}: an unfinished run published to {state.in_flight.topic}, "
-                    f"this run would publish to {topic}; finish it with the same topic prefix"
-                )
-            if state.in_flight.export_sha256 not in ("", digest):
-                raise StateError(
-                    f"{self.store.path}: a run of another export was interrupted; run that "
-                    f"export again first (sha256 {state.in_flight.export_sha256[:16]}...), so "
-                    "what it published is completed and checkpointed"
-                )
-            already = published_ids(
-                self.kafka, topic, state.in_flight.start_offsets, self.spec.source.ce_source
-            )
+        already = self._start(state, topic, export, kafka)
         sealed: dict[UUID, str] = {}
         todo = (
             [c for c in plan.changes if str(c.event_id) not in already] if already else plan.changes
         )
         summary.already_published = len(plan.changes) - len(todo)
-        summary.changes = _count(todo)
+        summary.changes = count_changes(todo)
         occurred = datetime(as_of.year, as_of.month, as_of.day, tzinfo=UTC)
         with (
             Progress(len(todo), self.spec.source.partner_id, enabled=progress) as bar,
@@ -283,8 +338,7 @@ class Connector:
                     crash_point("confirmed")
             publisher.confirm()
             summary.published = publisher.delivered
-        crash_point("delivered")
-        self._commit(state, plan, sealed, as_of)
+        return sealed
 
     def _record(self, change: Change, subject: bytes, occurred: datetime) -> Any:
         values: dict[str, Any] = {
@@ -304,52 +358,21 @@ class Connector:
         else:
             cutoff = (as_of - timedelta(days=_LEDGER_DAYS)).isoformat()
             state.ledger = {k: v for k, v in state.ledger.items() if v >= cutoff}
+            state.legacy_ledger = {k: v for k, v in state.legacy_ledger.items() if v >= cutoff}
             state.ledger.update({str(c.event_id): as_of.isoformat() for c in plan.changes})
         if plan.changes:
             state.generation += 1
-        state.as_of = as_of.isoformat()
+        state.as_of = max(as_of.isoformat(), state.as_of or "")
         state.in_flight = None
-        self.store.save(state)
+        self.store.commit(state, advice=_AFTER_PUBLISHING)
 
 
-@contextlib.contextmanager
-def _sealing(changes: list[Change], sealer: Sealer) -> Iterator[Iterator[bytes]]:
-    """The sealed subject of every change, in order: fresh for present rows, stored for
-    resolved ones. Sealing starts on entry, so it runs while the caller writes the in-flight
-    record; leaving the block early cancels what has not started.
-
-    Sealing (an X25519 key agreement per row) is the costliest step of a run. libsodium runs
-    without the GIL, so chunks are sealed ahead on worker threads while the caller encodes
-    and sends. Each seal needs the GIL back to return: while the caller runs pure Python (as
-    when reading the export) a worker gets it only every switch interval (5 ms), ~200
-    seals/s, so sealing is not started during reading. During the sends the caller gives
-    the GIL up often (to kafka-python's sender thread and on waits): measured on 3,000 and
-    10,000 rows, it waited 20-60 ms a run for seals in all, and a lower switch interval
-    (0.5-2 ms) did not make runs faster, so the interpreter's default is left alone.
-    """
-    chunks = [changes[i : i + _SEAL_CHUNK] for i in range(0, len(changes), _SEAL_CHUNK)]
-    with ThreadPoolExecutor(max_workers=_SEAL_THREADS, thread_name_prefix="seal") as pool:
-        futures = [pool.submit(_seal_chunk, sealer, chunk) for chunk in chunks]
-        try:
-            yield (subject for future in futures for subject in future.result())
-        finally:
-            for future in futures:
-                future.cancel()
+def _today() -> date:
+    return datetime.now(UTC).date()
 
 
-def _seal_chunk(sealer: Sealer, changes: list[Change]) -> list[bytes]:
-    out = []
-    for change in changes:
-        if change.canonical_id is not None:
-            out.append(sealer.seal(change.canonical_id))
-        elif change.sealed is not None:
-            out.append(base64.b64decode(change.sealed))
-        else:
-            raise StateError("a resolved row has no sealed subject in the state; damaged state")
-    return out
-
-
-def _count(changes: list[Change]) -> dict[str, int]:
+def count_changes(changes: list[Change]) -> dict[str, int]:
+    """How many changes of each kind."""
     counts: dict[str, int] = {}
     for change in changes:
         counts[change.kind] = counts.get(change.kind, 0) + 1

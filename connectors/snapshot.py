@@ -6,9 +6,14 @@ vanished *resolved*, and an unchanged row is re-sent as *observed* once ``refres
 passed since it was last sent. For a delta export every row is published as it is, unless the
 ledger shows it was published before.
 
+A rejected row whose key is still known (its address or its row-key columns read fine) is
+*held*: its previous event stands, it is not resolved. A row vanishes only when it is absent.
+
 Event ids are deterministic: a UUIDv5 of (partner, record, row key, change, content digest)
-plus, for snapshots, the state's generation. A re-run before the state was committed (a crash)
-computes the same ids, so whatever reached the topic already is recognised.
+plus, for snapshots, the state's generation. A delta row's digest covers its ``occurred_at``
+(the registration date), so the same row exported twice is one event and a re-registration is
+a new one. A re-run before the state was committed (a crash) computes the same ids, so
+whatever reached the topic already is recognised.
 """
 
 from __future__ import annotations
@@ -19,12 +24,13 @@ from datetime import date, datetime
 from typing import Any, Literal
 from uuid import UUID, uuid5
 
-from connectors.rows import MappedRow, Reject
+from connectors.rows import MappedRow, Reject, facts_digest
 from connectors.state import RowState, State
 
 __all__ = [
     "EVENT_NAMESPACE",
     "Change",
+    "Held",
     "Plan",
     "event_id",
     "next_rows",
@@ -56,6 +62,7 @@ class Change:
     occurred_at: datetime | None = None
     subject_key: str = ""
     """The Kafka key: the household's partner-local keyed hash (see ``MappedRow``)."""
+    column_key: str = ""
 
     @property
     def kafka_key(self) -> bytes:
@@ -70,6 +77,29 @@ class Plan:
     changes: list[Change] = field(default_factory=list)
     unchanged: int = 0
     rejects: list[Reject] = field(default_factory=list)
+    held: int = 0
+    """Rows of the previous snapshot kept as they were because this export's row was rejected."""
+
+
+@dataclass(frozen=True, slots=True)
+class Held:
+    """The keys of an export's rejected rows, as far as they could be derived."""
+
+    row_keys: frozenset[str] = frozenset()
+    column_keys: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(cls, rejects: Iterable[Reject]) -> Held:
+        """The keys of ``rejects``."""
+        rejects = list(rejects)
+        return cls(
+            frozenset(r.row_key for r in rejects if r.row_key),
+            frozenset(r.column_key for r in rejects if r.column_key),
+        )
+
+    def holds(self, row_key: str, before: RowState) -> bool:
+        """Whether the previous snapshot's row ``row_key`` was rejected in this export."""
+        return row_key in self.row_keys or bool(before.column_key in self.column_keys)
 
 
 def _dedupe(rows: Iterable[MappedRow], key: str) -> tuple[list[MappedRow], list[Reject]]:
@@ -87,9 +117,16 @@ def _dedupe(rows: Iterable[MappedRow], key: str) -> tuple[list[MappedRow], list[
 
 
 def plan_snapshot(
-    rows: Iterable[MappedRow], state: State, *, source: str, as_of: date, refresh_days: int
+    rows: Iterable[MappedRow],
+    state: State,
+    *,
+    source: str,
+    as_of: date,
+    refresh_days: int,
+    held: Held | None = None,
 ) -> Plan:
-    """Diff a snapshot export against the previous snapshot in ``state``."""
+    """Diff a snapshot export against the previous snapshot in ``state``; rows ``held``
+    (rejected in this export) are neither resolved nor changed."""
     current, rejects = _dedupe(rows, "row")
     plan = Plan(rejects=rejects)
     gen = str(state.generation)
@@ -120,10 +157,14 @@ def plan_snapshot(
                 row.digest,
                 canonical_id=row.canonical_id,
                 subject_key=row.subject_key,
+                column_key=row.column_key,
             )
         )
     for row_key in sorted(set(state.rows) - present):
         before = state.rows[row_key]
+        if held is not None and held.holds(row_key, before):
+            plan.held += 1
+            continue
         eid = change("resolved", row_key, before.digest)
         plan.changes.append(
             Change(
@@ -134,6 +175,7 @@ def plan_snapshot(
                 before.digest,
                 sealed=before.sealed,
                 subject_key=before.subject_key,
+                column_key=before.column_key,
             )
         )
     return plan
@@ -145,7 +187,7 @@ def plan_delta(rows: Iterable[MappedRow], state: State, *, source: str) -> Plan:
     plan = Plan(rejects=rejects)
     for row in current:
         eid = event_id(source, row.row_key, "delta", row.digest)
-        if str(eid) in state.ledger:
+        if str(eid) in state.ledger or _published_before_v2(row, state, source):
             plan.unchanged += 1
             continue
         plan.changes.append(
@@ -163,6 +205,18 @@ def plan_delta(rows: Iterable[MappedRow], state: State, *, source: str) -> Plan:
     return plan
 
 
+def _published_before_v2(row: MappedRow, state: State, source: str) -> bool:
+    """Whether a state written before delta ids covered occurred_at published this row: its
+    old id (facts only) is in the legacy ledger, from a run no earlier than the row's date."""
+    if not state.legacy_ledger:
+        return False
+    old = str(event_id(source, row.row_key, "delta", facts_digest(row.facts)))
+    published = state.legacy_ledger.get(old)
+    if published is None:
+        return False
+    return row.occurred_at is None or row.occurred_at.date().isoformat() <= published
+
+
 def next_rows(
     state: State, plan: Plan, sealed: dict[UUID, str], as_of: date
 ) -> dict[str, RowState]:
@@ -173,6 +227,11 @@ def next_rows(
             rows.pop(ch.row_key, None)
         elif ch.kind != "delta":
             rows[ch.row_key] = RowState(
-                ch.digest, sealed[ch.event_id], ch.facts, as_of.isoformat(), ch.subject_key
+                ch.digest,
+                sealed[ch.event_id],
+                ch.facts,
+                as_of.isoformat(),
+                ch.subject_key,
+                ch.column_key,
             )
     return rows

@@ -61,5 +61,8 @@ class PartnerSource:
         return source
 
     def rows(self, path: Path) -> Iterator[RawRow]:
-        """The records of an export of this source."""
-        return read_rows(path, self.spec.file.file_format())
+        """The records of an export of this source; a header without the columns the mapping
+        reads refuses the export (:class:`connectors.errors.ExportRefusedError`)."""
+        return read_rows(
+            path, self.spec.file.file_format(), required=frozenset(self.spec.columns())
+        )

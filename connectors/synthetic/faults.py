@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from connectors.synthetic.exports import ExportLayout, Row
 from connectors.synthetic.population import Arrears, Consent, Household, Work, random_postcode
 
-__all__ = ["FAULT_KINDS", "Line", "inject"]
+__all__ = ["FAULT_KINDS", "Line", "inject", "outsider"]
 
 FAULT_KINDS = (
     "missing_column",
@@ -40,7 +40,8 @@ class Line:
     missing: str | None = None
 
 
-def _outsider(rng: random.Random, number: int, month: date) -> Household:
+def outsider(rng: random.Random, number: int, month: date) -> Household:
+    """A household outside the population (postcode 9000-9999) with a case at every partner."""
     since = month - timedelta(days=rng.randint(20, 200))
     hh = Household(
         number=900000 + number,
@@ -102,8 +103,8 @@ def inject(
             continue
         if kind == "duplicate":
             kind = "bad_date"
-        outsider = layout.rows([_outsider(rng, n, month)], month, rng)[0][0]
-        bad = Line(outsider)
+        values = layout.rows([outsider(rng, n, month)], month, rng)[0][0]
+        bad = Line(values)
         _fault(layout, kind, rng, bad)
         lines.insert(rng.randint(0, len(lines)), bad)
     return lines

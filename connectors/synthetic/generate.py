@@ -23,7 +23,7 @@ from connectors.synthetic.exports import EXPORTS, ExportLayout
 from connectors.synthetic.faults import Line, inject
 from connectors.synthetic.population import advance, make_population
 
-__all__ = ["TRUTH_FILE", "GeneratedFile", "generate"]
+__all__ = ["TRUTH_FILE", "GeneratedFile", "encode_line", "generate"]
 
 TRUTH_FILE = "TEST-ONLY-ground-truth.json"
 _TRUTH_WARNING = (
@@ -52,7 +52,8 @@ def _other_encoding(encoding: str) -> str:
     return "utf-8" if encoding == "windows-1252" else "cp1252"
 
 
-def _encode_line(layout: ExportLayout, line: Line) -> bytes:
+def encode_line(layout: ExportLayout, line: Line) -> bytes:
+    """One record of ``layout`` as the partner's system writes it (CSV line or JSON line)."""
     encoding = "cp1252" if layout.encoding == "windows-1252" else "utf-8"
     if line.fault == "wrong_encoding":
         encoding = _other_encoding(layout.encoding)
@@ -82,7 +83,7 @@ def _write(layout: ExportLayout, lines: list[Line], path: Path) -> dict[str, Any
     valid: list[dict[str, Any]] = []
     bad: list[dict[str, Any]] = []
     for number, line in enumerate(lines, start=first):
-        chunks.append(_encode_line(layout, line))
+        chunks.append(encode_line(layout, line))
         if line.fault is None:
             valid.append({"line": number, **(line.truth or {})})
         else:

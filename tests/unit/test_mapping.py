@@ -3,6 +3,7 @@ rows map to minimised, validated facts or to rejects that quote nothing."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -19,6 +20,7 @@ from connectors.school.config import SAMPLE_MAPPING as SCHOOL
 from schemas.models import RentArrearsSignal
 
 SECRET = b"s" * 32
+AS_OF = date(2026, 2, 1)
 ROW = {
     "Peildatum": "01-02-2026",
     "Contractnummer": "HC1",
@@ -52,7 +54,7 @@ def _mapper():
     spec = load_mapping(CORPORATION, RentArrearsSignal)
     from connectors.corporation.mapping import TRANSFORMS
 
-    return RowMapper(spec, RentArrearsSignal, secret=SECRET, transforms=TRANSFORMS)
+    return RowMapper(spec, RentArrearsSignal, secret=SECRET, transforms=TRANSFORMS, as_of=AS_OF)
 
 
 def test_a_row_keeps_only_contract_facts():
@@ -80,6 +82,7 @@ def test_row_key_is_keyed_and_stable():
         RentArrearsSignal,
         secret=b"t" * 32,
         transforms={"arrears_band": arrears_band},
+        as_of=AS_OF,
     ).map(RawRow(2, dict(ROW)))
     assert isinstance(other, MappedRow)
     assert other.row_key != a.row_key
@@ -149,8 +152,7 @@ def test_the_connector_owns_the_envelope_and_the_snapshot_status(tmp_path):
 
 
 def test_a_missing_required_field_is_named(tmp_path):
-    text = CORPORATION.read_text().replace("[fields.since]", "[fields.unused]")
-    text = text.replace('[fields.unused]\ncolumn = "Datum eerste achterstand"\ntype = "date"', "")
+    text = re.sub(r"\[fields\.since\][^[]*", "", CORPORATION.read_text())
     path = tmp_path / "m.toml"
     path.write_text(text)
     with pytest.raises(MappingError, match="must map since"):
@@ -175,3 +177,139 @@ def test_wrong_partner_for_the_mapping(tmp_path):
 def test_as_of_formats_default():
     assert load_mapping(SCHOOL).source.as_of_formats == ("%Y-%m-%d",)
     assert date.fromisoformat("2026-01-01")
+
+
+@pytest.mark.parametrize("day", ["01-01-0001", "31-12-9999", "15-01-2062", "01-01-1990"])
+def test_a_date_outside_its_plausible_window_is_rejected(day):
+    result = _mapper().map(RawRow(4, {**ROW, "Datum eerste achterstand": day}))
+    assert isinstance(result, Reject)
+    assert (result.field, result.line) == ("Datum eerste achterstand", 4)
+    assert result.reason.startswith("date outside the plausible window 1996-02-01 to 2026-02-01")
+    assert day[-4:] not in result.reason  # names the window, not the value
+
+
+def test_the_window_follows_the_export_date():
+    text = "01-03-2026"  # after an export of 1 February, before one of 1 April
+    spec = load_mapping(CORPORATION, RentArrearsSignal)
+    from connectors.corporation.mapping import TRANSFORMS
+
+    def mapped(as_of):
+        mapper = RowMapper(
+            spec, RentArrearsSignal, secret=SECRET, transforms=TRANSFORMS, as_of=as_of
+        )
+        return mapper.map(RawRow(2, {**ROW, "Datum eerste achterstand": text}))
+
+    assert isinstance(mapped(date(2026, 2, 1)), Reject)
+    assert isinstance(mapped(date(2026, 4, 1)), MappedRow)
+
+
+@pytest.mark.parametrize(
+    ("number", "reason"),
+    [
+        ("1" * 5000, "is longer than 1,024 characters"),
+        ("1" * 1000, "must be between 1 and 99999"),
+        ("\u0661\u0662", "must start with the digits of the house number"),
+        ("0", "must be between 1 and 99999"),
+    ],
+)
+def test_a_house_number_that_cannot_be_read_rejects_its_row(number, reason):
+    result = _mapper().map(RawRow(3, {**ROW, "Huisnummer": number}))
+    assert isinstance(result, Reject)
+    assert (result.field, result.reason) == ("Huisnummer", reason)
+
+
+def test_the_export_date_column_must_name_the_export_date():
+    spec = load_mapping(CORPORATION, RentArrearsSignal)
+    from connectors.corporation.mapping import TRANSFORMS
+
+    mapper = RowMapper(
+        spec, RentArrearsSignal, secret=SECRET, transforms=TRANSFORMS, as_of=AS_OF,
+        check_as_of=True,
+    )  # fmt: skip
+    assert isinstance(mapper.map(RawRow(2, dict(ROW))), MappedRow)
+    other = mapper.map(RawRow(3, {**ROW, "Peildatum": "01-01-2026"}))
+    assert isinstance(other, Reject)
+    assert (other.field, other.reason) == (
+        "Peildatum",
+        "export date differs from the export's (2026-02-01)",
+    )
+
+
+def test_a_rejected_row_keeps_its_keys_when_they_can_be_derived():
+    valid = _mapper().map(RawRow(2, dict(ROW)))
+    bad_date = _mapper().map(RawRow(2, {**ROW, "Datum eerste achterstand": "x"}))
+    bad_address = _mapper().map(RawRow(2, {**ROW, "Postcode": "x"}))
+    no_key = _mapper().map(RawRow(2, {**ROW, "Contractnummer": ""}))
+    assert isinstance(valid, MappedRow)
+    assert isinstance(bad_date, Reject)
+    assert (bad_date.row_key, bad_date.column_key) == (valid.row_key, valid.column_key)
+    assert isinstance(bad_address, Reject)
+    assert (bad_address.row_key, bad_address.column_key) == (None, valid.column_key)
+    assert isinstance(no_key, Reject)
+    assert (no_key.row_key, no_key.column_key) == (None, None)
+
+
+def test_a_delta_digest_covers_the_registration_date():
+    from connectors.gemeente.config import SAMPLE_CONSENT_MAPPING
+    from schemas.models import ConsentRecord
+
+    spec = load_mapping(SAMPLE_CONSENT_MAPPING, ConsentRecord)
+    mapper = RowMapper(spec, ConsentRecord, secret=SECRET, transforms={}, as_of=AS_OF)
+    row = {
+        "intake_ref": "INT-1", "postcode": "2248DV", "huisnummer": "12", "toevoeging": "",
+        "status": "gegeven", "doelen": "vroegsignalering", "domeinen": "wonen",
+        "geldig_vanaf": "10-12-2025", "geldig_tot": "", "versie_verklaring": "2026-01",
+        "wijze": "digitaal", "vastgelegd_door": "intaker", "registratiedatum": "10-12-2025",
+    }  # fmt: skip
+    first = mapper.map(RawRow(2, row))
+    again = mapper.map(RawRow(9, dict(row)))
+    renewed = mapper.map(RawRow(2, {**row, "registratiedatum": "20-01-2026"}))
+    assert isinstance(first, MappedRow)
+    assert isinstance(again, MappedRow)
+    assert isinstance(renewed, MappedRow)
+    assert first.facts == renewed.facts
+    assert first.digest == again.digest != renewed.digest
+
+
+def test_a_delta_mapping_must_map_occurred_at(tmp_path):
+    from connectors.gemeente.config import SAMPLE_CONSENT_MAPPING
+
+    text = re.sub(r"\[fields\.occurred_at\][^[]*", "", SAMPLE_CONSENT_MAPPING.read_text())
+    path = tmp_path / "m.toml"
+    path.write_text(text)
+    with pytest.raises(MappingError, match="a delta mapping must map occurred_at"):
+        load_mapping(path)
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("as_of_file_name = '(\\d{4})-(\\d{2})'", "named groups"),
+        ("as_of_file_name = '(?P<year>'", "not a regular expression"),
+        ("max_resolved_percent = 101", "less than or equal to 100"),
+    ],
+)
+def test_bad_export_date_and_guard_settings_are_named(tmp_path, line, message):
+    text = CORPORATION.read_text().replace('kind = "snapshot"', f'kind = "snapshot"\n{line}', 1)
+    text = text.replace("max_resolved_percent = 50 ", "", 1) if "max_resolved" in line else text
+    path = tmp_path / "m.toml"
+    path.write_text(text)
+    with pytest.raises(MappingError, match=message):
+        load_mapping(path)
+
+
+@pytest.mark.parametrize(
+    ("bound", "expected"),
+    [
+        ("-30y", date(1996, 2, 1)),
+        ("+0d", date(2026, 2, 1)),
+        ("+1y", date(2027, 2, 1)),
+        ("-10d", date(2026, 1, 22)),
+        ("2000-01-01", date(2000, 1, 1)),
+        ("+9999y", date(9999, 2, 1)),
+    ],
+)
+def test_window_bounds(bound, expected):
+    from connectors.plausible import resolve_bound
+
+    assert resolve_bound(bound, AS_OF) == expected

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from connectors.errors import ConnectorError
+from connectors.errors import ConnectorError, ExportRefusedError
 from connectors.reader import FileFormat, read_rows
 
 
@@ -72,5 +72,79 @@ def test_json_lines(tmp_path):
 
 
 def test_empty_file_is_an_error_naming_the_file(tmp_path):
-    with pytest.raises(ConnectorError, match="no header line"):
+    with pytest.raises(ConnectorError, match="the export is empty"):
         _read(tmp_path, b"")
+
+
+def _lines(rows):
+    return [(r.line, r.problem is None) for r in rows]
+
+
+def test_a_field_over_the_csv_limit_rejects_its_row_only(tmp_path):
+    data = b"a;b\n1;2\n" + b"x" * 200_000 + b";3\n4;5\n"
+    rows = _read(tmp_path, data, delimiter=";")
+    assert _lines(rows) == [(2, True), (3, False), (4, True)]
+    assert rows[1].problem == "has a field longer than 131,072 characters"
+
+
+def test_a_quote_that_never_closes_rejects_its_line_and_reading_resumes(tmp_path):
+    rows = _read(tmp_path, b'a;b\n1;2\n"x;3\n4;5\n6;7\n', delimiter=";")
+    assert _lines(rows) == [(2, True), (3, False), (4, True), (5, True)]
+    assert rows[1].problem == "has a quote that never closes"
+
+
+def test_two_stray_quotes_in_one_column_do_not_swallow_the_rows_between(tmp_path):
+    # each quote opens a field that the next one closes: one record of the right width
+    data = b'a;b;c\n1;";x\n2;y;z\n3;";w\n4;5;6\n'
+    rows = _read(tmp_path, data, delimiter=";")
+    assert _lines(rows) == [(2, False), (3, True), (4, False), (5, True)]
+    assert "quote that never closes" in (rows[0].problem or "")
+
+
+def test_a_quoted_line_break_in_a_free_text_column_stays_one_record(tmp_path):
+    rows = _read(tmp_path, b'a;note\n1;"first\nsecond"\n2;x\n', delimiter=";")
+    assert [(r.line, r.fields) for r in rows] == [
+        (2, {"a": "1", "note": "first\nsecond"}),
+        (4, {"a": "2", "note": "x"}),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("line", "problem"),
+    [
+        (b'{"a": ' + b"9" * 5000 + b"}", "holds a JSON number too long to read"),
+        (b'{"a": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", "is JSON nested too deeply to read"),
+        (b'{"a": "x\\ud800y"}', "holds a lone surrogate (an invalid \\u escape); re-export"),
+        (b'{"\\udc80": "x"}', "holds a lone surrogate (an invalid \\u escape); re-export"),
+    ],
+)
+def test_json_a_line_that_cannot_be_used_is_rejected(tmp_path, line, problem):
+    rows = _read(tmp_path, b'{"a": "1"}\n' + line + b'\n{"a": "2"}\n', format="jsonl")
+    assert _lines(rows) == [(1, True), (2, False), (3, True)]
+    assert (rows[1].problem or "").startswith(problem)
+
+
+def test_json_lines_split_on_newline_only(tmp_path):
+    rows = _read(tmp_path, '{"a": "x\u2028y"}\n{"a": "z"}\n'.encode(), format="jsonl")
+    assert [(r.line, r.fields) for r in rows] == [(1, {"a": "x\u2028y"}), (2, {"a": "z"})]
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ("a;b\n1;2\n".encode("utf-16"), "looks like UTF-16"),
+        ("a;b\n1;2\n".encode("utf-16-le"), "looks like UTF-16"),
+        (b"\x1f\x8b\x08\x00\x00\x00;b\n", "holds NUL bytes: not a text export"),
+        (b"a,b,c\n1,2,3\n", "lacks column\\(s\\) 'a', 'b' .* has no ';' between columns but ','"),
+        (b"a;a;b\n1;2;3\n", "names column\\(s\\) 'a' twice"),
+        (b"x;y\n1;2\n", "lacks column\\(s\\) 'a', 'b' that the mapping reads; is this the right"),
+        (b"   \n\n", "the export is empty"),
+    ],
+)
+def test_a_file_that_is_wrong_as_a_whole_is_refused(tmp_path, data, message):
+    path = tmp_path / "export.csv"
+    path.write_bytes(data)
+    with pytest.raises(ExportRefusedError, match=message) as refused:
+        list(read_rows(path, FileFormat(delimiter=";"), required=frozenset({"a", "b"})))
+    assert str(path) in str(refused.value)
+    assert "\n" not in str(refused.value)
