@@ -29,7 +29,7 @@ from schemas.logging import get_logger
 __all__ = ["RunMetricsSettings", "write_run_metrics"]
 
 log = get_logger(__name__)
-_COUNTS = ("read", "valid", "rejected", "published", "already_published", "unchanged")
+_COUNTS = ("read", "valid", "rejected", "published", "already_published", "unchanged", "held")
 
 
 class RunMetricsSettings(BaseSettings):
@@ -86,7 +86,7 @@ def write_run_metrics(
               "(exit 0 or 3).", success)  # fmt: skip
     if summary is not None:
         rows = Gauge("wijkhub_connector_last_run_rows", "Rows and events of the last run, by "
-                     "kind (read, valid, rejected, published, already_published, unchanged).",
+                     "kind (read, valid, rejected, published, already_published, unchanged, held).",
                      [*names, "kind"], registry=registry)  # fmt: skip
         for kind in _COUNTS:
             rows.labels(**labels, kind=kind).set(getattr(summary, kind, 0))
