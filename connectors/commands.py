@@ -4,7 +4,9 @@ show|rollback`` and ``generate``."""
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
+import time
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -14,14 +16,25 @@ __all__ = ["register"]
 
 def _run(args: argparse.Namespace) -> int:
     from connectors.partners import CONNECTORS
+    from connectors.run_metrics import RunMetricsSettings, previous_success, write_run_metrics
 
     connector = CONNECTORS[args.partner].from_mapping(Path(args.mapping))
-    summary = connector.run(
-        Path(args.input),
-        dry_run=args.dry_run,
-        as_of=args.as_of,
-        rejects_path=Path(args.rejects) if args.rejects else None,
-    )
+    textfile = RunMetricsSettings().textfile  # the run's summary for Prometheus, if set
+    report = functools.partial(
+        write_run_metrics, textfile, partner=args.partner, record=connector.spec.source.record,
+        started=time.time(), previous_success=previous_success(textfile),
+    )  # fmt: skip
+    try:
+        summary = connector.run(
+            Path(args.input),
+            dry_run=args.dry_run,
+            as_of=args.as_of,
+            rejects_path=Path(args.rejects) if args.rejects else None,
+        )
+    except Exception as exc:
+        report(summary=None, failed=type(exc).__name__)
+        raise
+    report(summary=summary)
     print(f"{args.partner}: {summary.line()}")
     if summary.rejected:
         print(f"rejected rows (line, field, reason): {summary.rejects_file}")

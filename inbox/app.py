@@ -6,9 +6,10 @@ store and the server (:mod:`inbox.server`) on SQLite and Kafka.
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import anyio.to_thread
@@ -23,6 +24,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from inbox.coordinators import CoordinatorRegistry
 from inbox.errors import InboxError, PublishFailedError
 from inbox.labels import label
+from inbox.metrics import InboxMetrics
 from inbox.security import LoginBusyError, LoginGuard, LoginThrottledError, SessionRegistry
 from inbox.service import (
     DecisionConflictError,
@@ -75,7 +77,8 @@ class InboxContext:
     """Everything the routes need.
 
     ``ready``: the view store has caught up and its projector runs; ``broker_up``: Kafka
-    answers (:class:`~inbox.health.BrokerProbe`). Both must answer at once.
+    answers (:class:`~inbox.health.BrokerProbe`). Both must answer at once. ``metrics``: the
+    Prometheus metrics served at ``/metrics`` (the same object the auditor counts in).
     """
 
     service: InboxService
@@ -85,6 +88,7 @@ class InboxContext:
     templates: Jinja2Templates
     ready: Callable[[], bool]
     broker_up: Callable[[], bool] = _always_up
+    metrics: InboxMetrics = field(default_factory=InboxMetrics)
 
 
 _MESSAGES: dict[type[Exception], str] = {
@@ -214,6 +218,24 @@ def create_app(
         for key, value in _SECURITY_HEADERS.items():
             response.headers.setdefault(key, value)
         return response
+
+    metrics = ctx.metrics
+    metrics.watch(broker_up=ctx.broker_up, store_ready=ctx.ready)
+
+    @app.middleware("http")
+    async def count_requests(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        started = time.perf_counter()
+        status = 500
+        try:
+            response = await call_next(request)
+            status = response.status_code
+            return response
+        finally:
+            route = getattr(request.scope.get("route"), "path", None) or "unmatched"
+            metrics.requests.labels(route, request.method, str(status)).inc()
+            metrics.request_seconds.labels(route).observe(time.perf_counter() - started)
 
     _install_error_handlers(app)
     app.mount("/static", StaticFiles(directory=_HERE / "static"), name="static")

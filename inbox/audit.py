@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from uuid import UUID
 
 from inbox.errors import AuditUnavailableError, PublishFailedError
+from inbox.metrics import InboxMetrics
 from inbox.publisher import EventPublisher
 from schemas.codec import encode
 from schemas.models import ActorRole, AuditAction, AuditEntry, AuditObjectType
@@ -26,8 +27,10 @@ class Auditor:
         *,
         source: str,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        metrics: InboxMetrics | None = None,
     ) -> None:
         self._publisher = publisher
+        self._metrics = metrics
         self._source = source
         self._clock = clock
 
@@ -59,7 +62,11 @@ class Auditor:
                 encode(entry, source=self._source, time=now),
             )
         except PublishFailedError as exc:
+            if self._metrics is not None:
+                self._metrics.audited(action.value, written=False)
             raise AuditUnavailableError(
                 f"the audit trail is unavailable, so the {action.value} was refused: {exc}"
             ) from None
+        if self._metrics is not None:
+            self._metrics.audited(action.value, written=True)
         return entry

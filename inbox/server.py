@@ -22,6 +22,7 @@ from inbox.config import InboxSettings
 from inbox.coordinators import load_coordinators
 from inbox.errors import InboxConfigError
 from inbox.health import BrokerProbe
+from inbox.metrics import InboxMetrics
 from inbox.projector import Projector
 from inbox.publisher import KafkaEventPublisher
 from inbox.security import LoginGuard, SessionRegistry
@@ -91,9 +92,9 @@ def serve(settings: InboxSettings, kafka: KafkaSettings) -> int:
         stack.callback(_step(done, "projector", lambda: _stop_projector(projector, done)))
         logins = LoginGuard(coordinators)
         stack.callback(_step(done, "logins", logins.close))
-        service = InboxService(
-            store, publisher, Auditor(publisher, source=settings.source), source=settings.source
-        )
+        metrics = InboxMetrics()
+        auditor = Auditor(publisher, source=settings.source, metrics=metrics)
+        service = InboxService(store, publisher, auditor, source=settings.source)
         ctx = InboxContext(
             service=service,
             coordinators=coordinators,
@@ -102,6 +103,7 @@ def serve(settings: InboxSettings, kafka: KafkaSettings) -> int:
             templates=make_templates(),
             ready=lambda: projector.caught_up.is_set() and projector.error is None,
             broker_up=probe.up,
+            metrics=metrics,
         )
         app = create_app(
             ctx,

@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse, RedirectResponse
 
 from inbox.app import InboxContext, error_response
 from inbox.coordinators import Coordinator
+from inbox.metrics import CONTENT_TYPE
 from inbox.security import (
     CSRF_FIELD,
     LoginBusyError,
@@ -218,6 +219,14 @@ async def health(request: Request) -> Response:
         "broker": "up" if broker else "down",
     }
     return JSONResponse(body, status_code=200 if store and broker else 503)
+
+
+@router.get("/metrics")
+async def prometheus_metrics(request: Request) -> Response:
+    """The inbox's metrics in Prometheus' text format (counts by route template, no ids;
+    let the TLS proxy in front keep it from the outside)."""
+    metrics = _ctx(request).metrics
+    return Response(metrics.render(), headers={"Content-Type": CONTENT_TYPE})
 
 
 @router.get("/livez")

@@ -8,7 +8,8 @@
 ``WIJKHUB_HUB_DATA_DIR``
     Where the worker keeps local table state (default ``.wijkhub/hub``).
 ``WIJKHUB_HUB_WEB_PORT``
-    Port of the health and metrics endpoint on 127.0.0.1 (default 6066); ``0`` turns it off.
+    Port of Faust's web server on 127.0.0.1 (default 6066), which serves ``/metrics``
+    (Prometheus), ``/healthz``, ``/readyz`` and ``/livez``; ``0`` turns it off.
 ``WIJKHUB_HUB_PARTITIONS``
     Partitions of the topics the hub creates itself (default 4).
 ``WIJKHUB_HUB_KEYS_DIR``
@@ -25,6 +26,14 @@
 ``WIJKHUB_HUB_SESSION_TIMEOUT``
     Seconds before the broker gives a silent worker's partitions to another (default 60). A
     worker that was killed blocks its partitions this long; lower it to fail over faster.
+``WIJKHUB_HUB_STALL_SECONDS``
+    A stage's partition with lag whose position has not moved for this long is stalled: the
+    watchdog gives the stage a new consumer (the group re-assigns its partitions); if that
+    does not help either, the worker exits with status 75 for its supervisor to restart it
+    (default 60; ``0`` turns the watchdog off). See docs/operations.md.
+``WIJKHUB_HUB_LAG_INTERVAL``
+    Seconds between two readings of the stages' end offsets and positions: the lag gauges
+    and the watchdog's clock (default 5).
 """
 
 from __future__ import annotations
@@ -66,6 +75,8 @@ class HubSettings(BaseSettings):
     commit_interval: float = Field(default=2.8, gt=0, le=60)
     batch_size: int = Field(default=2000, ge=1, le=100_000)
     session_timeout: float = Field(default=60.0, ge=6, le=300)
+    stall_seconds: float = Field(default=60.0, ge=0, le=3600)
+    lag_interval: float = Field(default=5.0, gt=0, le=60)
 
     @property
     def store_url(self) -> str:

@@ -112,6 +112,7 @@ class HouseholdProcessor(BatchLoop):
         for p in set(self._stores) - partitions:
             self._stores.pop(p).close()
         self._to_restore = (self._to_restore & partitions) | (partitions - set(self._stores))
+        self.metrics.stage(self.stage_name).restoring = len(self._to_restore)
 
     async def prepare(self) -> None:
         if self._to_restore:
@@ -169,7 +170,9 @@ class HouseholdProcessor(BatchLoop):
     async def _restore(self) -> None:
         restorer = self._restorer
         assert restorer is not None  # noqa: S101 - started in started_producer
-        for p in sorted(self._to_restore):
+        progress = self.metrics.stage(self.stage_name)
+        for n, p in enumerate(sorted(self._to_restore)):
+            progress.restoring = len(self._to_restore) - n
             started = time.monotonic()
             store = self._stores.get(p) or open_store(self.hub.store, self.hub.data_dir, p)
             self._stores[p] = store
@@ -185,6 +188,7 @@ class HouseholdProcessor(BatchLoop):
             log.info("household partition restored", partition=p, changelog_entries=applied,
                      seconds=round(time.monotonic() - started, 2))  # fmt: skip
         self._to_restore.clear()
+        progress.restoring = progress.restore_remaining = 0
 
     async def _replay(self, store: PartitionStore, tp: TopicPartition, start: int, end: int) -> int:
         restorer = self._restorer
@@ -206,6 +210,9 @@ class HouseholdProcessor(BatchLoop):
                 position = record.offset + 1
             store.write(writes, position - 1)
             applied += len(writes)
+            progress = self.metrics.stage(self.stage_name)
+            progress.restored += len(writes)
+            progress.restore_remaining = end - position
         restorer.unsubscribe()
         return applied
 

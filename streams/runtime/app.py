@@ -70,7 +70,9 @@ def register_stages(app: Any, kafka: KafkaSettings, hub: HubSettings) -> Metrics
     """Start every stage of the hub with ``app``; returns the hub's counters.
 
     The ingress and household stages are batch loops run as services of the app; the
-    heartbeat is a Faust agent with a table; a timer logs one ``hub batch`` line.
+    heartbeat is a Faust agent with a table; a timer logs one ``hub batch`` line; with a web
+    port, Faust's web server answers ``/metrics``, ``/healthz``, ``/readyz`` and ``/livez``
+    (:mod:`streams.runtime.health`).
     """
     from streams.household.processor import HouseholdProcessor
     from streams.ingress.forwarder import IngressForwarder
@@ -83,4 +85,8 @@ def register_stages(app: Any, kafka: KafkaSettings, hub: HubSettings) -> Metrics
     app.wijkhub_ingress = run_with(app, IngressForwarder, kafka, hub, keys, metrics)
     app.wijkhub_household = run_with(app, HouseholdProcessor, kafka, hub, book, metrics)
     register_batch_log(app, metrics)
+    if hub.web_port > 0:
+        from streams.runtime.health import register_web
+
+        register_web(app, kafka, metrics)
     return metrics

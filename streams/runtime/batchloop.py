@@ -10,7 +10,15 @@ does the rest the same way for both:
 * offsets are committed at most every ``WIJKHUB_HUB_COMMIT_INTERVAL`` seconds, on revocation
   and on stop (at-least-once: a crash replays the uncommitted batches);
 * a rebalance takes the lock: what was processed is committed first, and a batch fetched
-  across the rebalance is not processed but fetched again from where it began.
+  across the rebalance is not processed but fetched again from where it began;
+* every ``WIJKHUB_HUB_LAG_INTERVAL`` seconds a watch task (:mod:`streams.runtime.stagewatch`)
+  reads the lag of the assigned partitions and asks the stall watchdog about them: a stalled
+  partition gets the stage a new consumer (:meth:`BatchLoop.renew`: it leaves the group and
+  joins again, so the group re-assigns the partitions); a partition stalled again at the same
+  position makes the worker exit with status 75.
+
+What the loop counts goes to the stage's :class:`~streams.runtime.metrics.StageState` once per
+batch: records in per topic, messages out per topic, the batch's duration.
 
 Why not Faust agents: iterating a Faust stream costs ~75 µs per event on the reference
 machine before any work (a no-op agent, monitor sensor removed), and its producer sends a
@@ -21,6 +29,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import Counter
 from collections.abc import Iterable
 from typing import Any, TypeVar
 
@@ -32,6 +41,8 @@ from mode import Service
 from schemas.logging import get_logger
 from schemas.settings import KafkaSettings
 from streams.runtime.messages import Outgoing
+from streams.runtime.metrics import Metrics
+from streams.runtime.stagewatch import StageWatch
 from streams.settings import HubSettings
 
 __all__ = ["BatchLoop", "run_with"]
@@ -92,6 +103,15 @@ class BatchLoop(Service):
         self._task: asyncio.Task[None] | None = None
         self.consumer: AIOKafkaConsumer | None = None
         self.producer: AIOKafkaProducer | None = None
+        self.metrics = Metrics()  # the subclasses put the worker's shared one here
+        self.stage_name = group[len(hub.app_id) + 1 :] or group
+        self.watch = StageWatch(self)
+        self.renewing: str | None = None
+        """Why the stage needs a new consumer (the watchdog's remedy), until it has one."""
+        self.renewing_since = 0.0
+        self.preparing = False
+        """The loop is in :meth:`prepare` (e.g. restoring state): no stall clock runs."""
+        self._watch: asyncio.Task[None] | None = None
 
     # -- what subclasses provide ---------------------------------------------------------
 
@@ -116,13 +136,18 @@ class BatchLoop(Service):
         producer = self.producer
         assert producer is not None  # noqa: S101 - started in on_start
         topic = self.kafka.topic
-        sent = [
-            await producer.send(
-                topic(m.topic), m.value, m.key, partition=m.partition, headers=m.headers
+        sent, topics = [], []
+        for m in messages:
+            name = topic(m.topic)
+            sent.append(
+                await producer.send(name, m.value, m.key, partition=m.partition, headers=m.headers)
             )
-            for m in messages
-        ]
-        return list(await asyncio.gather(*sent)) if sent else []
+            topics.append(name)
+        if not sent:
+            return []
+        acked = list(await asyncio.gather(*sent))
+        self.metrics.stage(self.stage_name).messages_out.update(Counter(topics))
+        return acked
 
     def done(self, fetched: Fetched) -> None:
         """Mark ``fetched`` as processed: its offsets go with the next commit."""
@@ -146,9 +171,17 @@ class BatchLoop(Service):
         )
         await self.producer.start()
         await self.started_producer()
-        self.consumer = AIOKafkaConsumer(
-            **cfg,
-            client_id=client_id,
+        self.consumer = await self._start_consumer()
+        self._task = asyncio.create_task(self._guarded())
+        if self.hub.lag_interval > 0:
+            self._watch = asyncio.create_task(self.watch.run())
+        log.info("batch loop started", group=self.group, topics=len(self.topics))
+
+    async def _start_consumer(self) -> AIOKafkaConsumer:
+        """A consumer of the stage's topics in its group, subscribed (joins on first fetch)."""
+        consumer = AIOKafkaConsumer(
+            **self.kafka.aiokafka_config(),
+            client_id=f"{self.group}-{self.hub.app_id}"[:200],
             group_id=self.group,
             enable_auto_commit=False,
             auto_offset_reset="earliest",
@@ -161,16 +194,18 @@ class BatchLoop(Service):
             # when nothing new arrives for its partitions (default 500 ms of added latency)
             fetch_max_wait_ms=_FETCH_WAIT_MS,
         )
-        await self.consumer.start()
-        self.consumer.subscribe(list(self.topics), listener=_Listener(self))
-        self._task = asyncio.create_task(self._guarded())
-        log.info("batch loop started", group=self.group, topics=len(self.topics))
+        await consumer.start()
+        consumer.subscribe(list(self.topics), listener=_Listener(self))
+        self.metrics.stage(self.stage_name).joined = False
+        return consumer
 
     async def started_producer(self) -> None:
         """Called once the producer runs, before the consumer joins its group."""
 
     async def on_stop(self) -> None:
         self._stopping = True
+        if self._watch is not None:
+            self._watch.cancel()
         if self._task is not None:
             await asyncio.wait([self._task], timeout=30)
             if not self._task.done():
@@ -202,6 +237,11 @@ class BatchLoop(Service):
 
     async def on_assigned(self, assigned: Any) -> None:
         partitions = {tp.partition for tp in assigned if tp.topic in self.topics}
+        stage = self.metrics.stage(self.stage_name)
+        stage.joined, stage.assigned = True, len(assigned)
+        stage.rebalances += 1
+        stage.lag = {k: v for k, v in stage.lag.items() if TopicPartition(*k) in assigned}
+        self.watch.tracker.restart_clocks()
         async with self._lock:
             await self.assigned(partitions)
         log.info("partitions assigned", group=self.group, partitions=sorted(partitions))
@@ -209,17 +249,26 @@ class BatchLoop(Service):
     # -- the loop ------------------------------------------------------------------------
 
     async def _run(self) -> None:
-        consumer = self.consumer
-        assert consumer is not None  # noqa: S101 - started in on_start
+        stage = self.metrics.stage(self.stage_name)
         while not self._stopping:
+            if self.renewing is not None:
+                await self._renew_consumer(self.renewing)
+            consumer = self.consumer
+            assert consumer is not None  # noqa: S101 - started in on_start
             generation = self._generation
             fetched = await consumer.getmany(timeout_ms=200, max_records=self.hub.batch_size)
             async with self._lock:
-                await self.prepare()
+                self.preparing = True
+                try:
+                    await self.prepare()
+                finally:
+                    self.preparing = False
                 if fetched and generation != self._generation:
                     self._refetch(fetched)
                 elif fetched:
+                    started = time.perf_counter()
                     await self.handle(fetched)
+                    stage.batch(fetched, time.perf_counter() - started)
                 await self._commit()
 
     def _refetch(self, fetched: Fetched) -> None:
@@ -243,3 +292,29 @@ class BatchLoop(Service):
             # and what was done twice only adds duplicates (idempotent outputs, engine dedup)
             log.warning("offsets not committed", group=self.group, error=type(exc).__name__)
         self._last_commit = time.monotonic()
+
+    # -- the stall watchdog's remedy ----------------------------------------------------
+
+    def renew(self, why: str) -> None:
+        """Have the loop give the stage a new consumer before its next fetch."""
+        self.renewing, self.renewing_since = why, time.monotonic()
+
+    async def _renew_consumer(self, why: str) -> None:
+        """Commit what was processed, leave the group and join it again with a new consumer.
+
+        The stage lets go of every partition first (``assigned(set())``: the household stage
+        closes its stores), so a partition that comes back is restored from its checkpoint
+        and the changelog, as after any move.
+        """
+        async with self._lock:
+            self._generation += 1
+            await self._commit(force=True)
+            self._pending.clear()
+            await self.assigned(set())
+        old, self.consumer = self.consumer, None
+        if old is not None:
+            await old.stop()
+        self.consumer = await self._start_consumer()
+        self.renewing = None
+        self.watch.tracker.restart_clocks()
+        log.warning("stage consumer renewed", group=self.group, why=why)

@@ -1,4 +1,8 @@
-"""``wijkhub worker``: run the hub until SIGTERM or Ctrl-C, then shut down cleanly."""
+"""``wijkhub worker``: run the hub until SIGTERM or Ctrl-C, then shut down cleanly.
+
+Exit status: 0 after a clean stop; 1 when a stage failed; 75 when a partition stayed stalled
+after its stage got a new consumer (:mod:`streams.runtime.watchdog`): start it again.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ from schemas.settings import KafkaSettings
 from streams.household.processor import ensure_changelog
 from streams.runtime import heartbeat
 from streams.runtime.app import create_app
+from streams.runtime.watchdog import EXIT_STALLED, PartitionStalledError
 from streams.settings import HubSettings
 
 __all__ = ["run_worker"]
@@ -52,5 +57,8 @@ def run_worker(loglevel: str = "warn") -> int:
     try:
         worker.execute_from_commandline()
     except SystemExit as exc:
+        if isinstance(worker.crash_reason, PartitionStalledError):
+            log.error("worker exits: a partition stalled twice", status=EXIT_STALLED)  # noqa: TRY400 - the crash was logged with its traceback
+            return EXIT_STALLED
         return int(exc.code or 0)
     return 0

@@ -139,6 +139,7 @@ class InboxHarness:
         from inbox.app import InboxContext, create_app, make_templates
         from inbox.audit import Auditor
         from inbox.coordinators import load_coordinators
+        from inbox.metrics import InboxMetrics
         from inbox.security import LoginGuard, SessionRegistry
         from inbox.service import InboxService
         from inbox.store import SqliteStore
@@ -153,10 +154,11 @@ class InboxHarness:
         self.publisher = RecordingPublisher()
         self.broker_is_up = True
         """What the app's broker probe says; set ``False`` to play a broker outage."""
+        self.metrics = InboxMetrics()
         service = InboxService(
             self.store,
             self.publisher,
-            Auditor(self.publisher, source=self.source),
+            Auditor(self.publisher, source=self.source, metrics=self.metrics),
             source=self.source,
             today=lambda: today,
         )
@@ -171,6 +173,7 @@ class InboxHarness:
             templates=make_templates(),
             ready=lambda: True,
             broker_up=lambda: self.broker_is_up,
+            metrics=self.metrics,
         )
         self.app = create_app(ctx, session_secret="unit-test-secret-" + "x" * 32)
 
