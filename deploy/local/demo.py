@@ -1,7 +1,7 @@
 """The wijkhub demo, end to end on the broker that ``make demo`` provides.
 
 1. generates synthetic exports (``wijkhub generate``) and the hub's keys (``wijkhub keys init``);
-2. starts the hub (``wijkhub worker``);
+2. creates the topics (``wijkhub topics create``) and starts the hub (``wijkhub worker``);
 3. runs the three connectors month by month, consent first, and after each export waits until
    the hub's consumer group has committed everything (lag 0, stage by stage: see
    ``streams/lag.py``) so every run gives the same proposals;
@@ -133,6 +133,10 @@ def run(workdir: Path, settings: KafkaSettings, env: dict[str, str]) -> None:
     if wijkhub(["keys", "init", "--dir", str(keys)], env, logs / "keys.log") != 0:
         raise SystemExit("demo: wijkhub keys init failed")
     step(f"starting the hub worker (topics {settings.topic_prefix}.*)")
+    # the topics first, as an operator does: the first connector must not race the worker,
+    # which would create them too, but only once it is up (slow on a busy machine)
+    if wijkhub(["topics", "create"], env, logs / "topics.log") != 0:
+        raise SystemExit(f"demo: topics create failed:\n{(logs / 'topics.log').read_text()}")
     worker = start(["worker"], env, logs / "worker.log")
     months = sorted({p.name.rsplit("_", 1)[1][:7] for p in exports.glob("gemeente_werk_*")})
     step("running the connectors (exit 3: the synthetic exports hold bad rows on purpose)")
